@@ -1,0 +1,56 @@
+# Kindred — the commands that must always work. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KINDRED := $(BIN)/kindred
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format bench messages compilemessages install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+compilemessages: $(VENV)/.installed
+	cd src/kindred && ../../$(KINDRED) compilemessages --ignore '.venv' -v 0
+
+run: install compilemessages
+	$(KINDRED) migrate --noinput -v 0
+	$(KINDRED) demo
+	@echo "Kindred is serving http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	$(KINDRED) runserver $(HOST):$(PORT) --noreload
+
+test: install-dev compilemessages
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: install-dev
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+messages: install-dev
+	cd src/kindred && ../../$(KINDRED) makemessages -l en -l sv -l da -l fi -l bg -l uk --no-obsolete --no-location --ignore '.venv' -v 0
+	cd src/kindred && ../../$(KINDRED) compilemessages -v 0
+
+bench: install-dev
+	$(BIN)/python bench/throughput.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,32 @@
+"""The one django-ninja API object at /api/v1/. Each app adds its router here."""
+
+from ninja import NinjaAPI
+
+from . import errors
+from .auth import auth
+
+api = NinjaAPI(
+    title="Kindred API",
+    version="1",
+    urls_namespace="api",
+    auth=auth,
+    description=(
+        "Kindred's JSON API. Authenticate with a personal API token "
+        "(`Authorization: Bearer kdr_…`), created under *API tokens* in the web app; a token "
+        "works in the one organisation it was created in, with its owner's role. Errors "
+        'always look like `{"detail": "…", "errors": [{"field": "…", "message": "…"}]}`; '
+        "lists take `page` and `page_size` (≤ 200) and answer "
+        '`{"items": [...], "count": N, "page": P, "page_size": S, "pages": K}`. '
+        "Messages follow the `Accept-Language` header (en, sv, da, fi, bg, uk)."
+    ),
+)
+errors.install(api)
+
+
+def _register_routers() -> None:
+    from kindred.core.api import router as core_router
+
+    api.add_router("/", core_router)
+
+
+_register_routers()

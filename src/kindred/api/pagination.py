@@ -1,0 +1,40 @@
+"""The API's one pagination convention: `?page=1&page_size=50` (at most 200) answered with
+`{"items": [...], "count": N, "page": P, "page_size": S, "pages": K}`."""
+
+
+import math
+from typing import Any
+
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from ninja.errors import HttpError
+from ninja.pagination import PaginationBase
+
+MAX_PAGE_SIZE = 200
+
+
+class PagePagination(PaginationBase):
+    class Input(Schema):
+        page: int = Field(1, ge=1, description="Page number, from 1.")
+        page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description="Items per page (≤ 200).")
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        page: int
+        page_size: int
+        pages: int
+
+    def paginate_queryset(self, queryset, pagination: Input, request, **params):
+        count = self._items_count(queryset)
+        pages = max(1, math.ceil(count / pagination.page_size))
+        if pagination.page > pages and count:
+            raise HttpError(404, _("This page does not exist."))
+        start = (pagination.page - 1) * pagination.page_size
+        return {
+            "items": list(queryset[start : start + pagination.page_size]),
+            "count": count,
+            "page": pagination.page,
+            "page_size": pagination.page_size,
+            "pages": pages,
+        }

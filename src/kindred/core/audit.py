@@ -1,0 +1,96 @@
+"""The audit log: `log()` is called by services inside their transaction.
+
+The request's IP address and channel (web or API) reach `log()` through a context variable
+set by `RequestContextMiddleware` and the API's authentication, so services need not pass
+the request around.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+from .models import AuditEntry, Organization, User
+
+MASK = "•••"
+
+# Field names whose values never reach the audit log in clear.
+SENSITIVE_FIELDS = frozenset(
+    {"password", "token", "token_hash", "secret", "national_id", "identity_number"}
+)
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    ip_address: str | None = None
+    via: str = ""
+
+
+_NO_REQUEST = RequestInfo()
+_request_info: contextvars.ContextVar[RequestInfo | None] = contextvars.ContextVar(
+    "kindred_request_info", default=None
+)
+
+
+def set_request_info(info: RequestInfo) -> contextvars.Token:
+    return _request_info.set(info)
+
+
+def reset_request_info(token: contextvars.Token) -> None:
+    _request_info.reset(token)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def diff(instance: models.Model, before: Mapping[str, Any], fields: Iterable[str]) -> dict:
+    """The {field: [old, new]} of `fields` whose value differs from `before`."""
+    changes = {}
+    for field in fields:
+        new = getattr(instance, field)
+        if before.get(field) != new:
+            changes[field] = [_plain(before.get(field)), _plain(new)]
+    return changes
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    return {field: getattr(instance, field) for field in fields}
+
+
+def mask(changes: Mapping[str, Any], sensitive: Iterable[str] = ()) -> dict:
+    hidden = SENSITIVE_FIELDS | set(sensitive)
+    return {field: ([MASK, MASK] if field in hidden else value) for field, value in changes.items()}
+
+
+def log(
+    *,
+    org: Organization | None,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    changes: Mapping[str, Any] | None = None,
+    sensitive: Iterable[str] = (),
+) -> AuditEntry:
+    """Append one audit entry. Call inside the service's transaction."""
+    info = _request_info.get() or _NO_REQUEST
+    return AuditEntry.objects.create(
+        organization=org,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor.email if actor is not None else "",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        changes=mask(changes or {}, sensitive),
+        ip_address=info.ip_address,
+        via=info.via,
+    )

@@ -1,0 +1,177 @@
+"""The demo organisations that `kindred demo` creates or refreshes, modelled on the seeds.
+
+Later capabilities extend `load()` so a newcomer finds every feature filled with
+believable data. Everything goes through services, so the audit log is real too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django_scopes import scope, scopes_disabled
+
+from . import services
+from .models import Membership, Organization, Site, User
+from .roles import Role
+
+DEMO_PASSWORD = "kindred-demo"
+
+
+@dataclass
+class DemoOrg:
+    slug: str
+    name: str
+    country: str
+    language: str
+    currency: str
+    time_zone: str
+    domain: str
+    sites: list[dict] = field(default_factory=list)
+    people: dict[str, str] = field(default_factory=dict)  # role -> full name
+
+
+DEMO_ORGS = [
+    DemoOrg(
+        slug="hjaelpesporet",
+        name="Hjælpesporet (demo)",
+        country="DK",
+        language="da",
+        currency="DKK",
+        time_zone="Europe/Copenhagen",
+        domain="hjaelpesporet.example",
+        sites=[
+            {
+                "name": "Indlevering Herning",
+                "kind": Site.Kind.INTAKE_POINT,
+                "street": "Fredhøjvej 11",
+                "postcode": "7400",
+                "city": "Herning",
+                "country": "DK",
+            },
+            {
+                "name": "Lageret Herning",
+                "kind": Site.Kind.WAREHOUSE,
+                "street": "Industrivej 52",
+                "postcode": "7400",
+                "city": "Herning",
+                "country": "DK",
+            },
+        ],
+        people={
+            Role.ADMIN: "Mette Kristensen",
+            Role.COORDINATOR: "Lars Nielsen",
+            Role.VOLUNTEER: "Anne Sørensen",
+            Role.REFERRER: "Jens Mikkelsen",
+            Role.FUNDRAISER: "Karen Thomsen",
+        },
+    ),
+    DemoOrg(
+        slug="hjarta-till-hjarta",
+        name="Hjärta till Hjärta (demo)",
+        country="SE",
+        language="sv",
+        currency="SEK",
+        time_zone="Europe/Stockholm",
+        domain="hjartatillhjarta.example",
+        sites=[
+            {
+                "name": "Second hand-butiken Linköping",
+                "kind": Site.Kind.SHOP,
+                "street": "Storgatan 30",
+                "postcode": "582 23",
+                "city": "Linköping",
+                "country": "SE",
+            },
+            {
+                "name": "Lagret Linköping",
+                "kind": Site.Kind.WAREHOUSE,
+                "street": "Roxtorpsgatan 9",
+                "postcode": "586 63",
+                "city": "Linköping",
+                "country": "SE",
+            },
+        ],
+        people={
+            Role.ADMIN: "Eva Lindqvist",
+            Role.COORDINATOR: "Johan Berg",
+            Role.VOLUNTEER: "Sara Ahmadi",
+            Role.REFERRER: "Maria Johansson",
+            Role.FUNDRAISER: "Erik Holm",
+        },
+    ),
+]
+
+# Works in both organisations, to show the organisation switcher.
+NETWORK_USER = ("network@kindred.example", "Nora Andersen", "en", Role.COORDINATOR)
+
+
+@dataclass
+class Login:
+    org: str
+    role: str
+    email: str
+    password: str
+
+
+def _user(email: str, full_name: str, language: str) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, full_name=full_name, language=language)
+    user.full_name = full_name
+    user.language = language
+    user.is_active = True
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+def _ensure_member(org: Organization, user: User, role: str, actor: User) -> None:
+    with scopes_disabled():
+        membership = Membership.objects.filter(organization=org, user=user).first()
+    if membership is None:
+        services.add_member(org=org, user=user, role=role, actor=actor)
+    elif membership.role != role:
+        services.change_role(org=org, membership=membership, role=role, actor=actor)
+
+
+@transaction.atomic
+def load() -> list[Login]:
+    """Create or refresh the demo organisations. Safe to run any number of times."""
+    logins: list[Login] = []
+    for spec in DEMO_ORGS:
+        admin = _user(f"admin@{spec.domain}", spec.people[Role.ADMIN], spec.language)
+        org = Organization.objects.filter(slug=spec.slug).first()
+        values = {
+            "name": spec.name,
+            "country": spec.country,
+            "default_language": spec.language,
+            "currency": spec.currency,
+            "time_zone": spec.time_zone,
+        }
+        if org is None:
+            org = services.create_organization(slug=spec.slug, admin=admin, actor=admin, **values)
+        else:
+            org = services.update_organization(org=org, values=values, actor=admin)
+        with scope(organization=org):
+            for role in Role:
+                user = _user(f"{role.value}@{spec.domain}", spec.people[role], spec.language)
+                _ensure_member(org, user, role, admin)
+                logins.append(Login(org.name, role.label, user.email, DEMO_PASSWORD))
+            for site_values in spec.sites:
+                site = Site.objects.filter(organization=org, name=site_values["name"]).first()
+                if site is None:
+                    services.create_site(org=org, values=site_values, actor=admin)
+                else:
+                    services.update_site(org=org, site=site, values=site_values, actor=admin)
+                    services.set_site_archived(org=org, site=site, archived=False, actor=admin)
+    email, full_name, language, role = NETWORK_USER
+    network = _user(email, full_name, language)
+    for spec in DEMO_ORGS:
+        org = Organization.objects.get(slug=spec.slug)
+        with scope(organization=org):
+            admin = User.objects.get(email=f"admin@{spec.domain}")
+            _ensure_member(org, network, role, admin)
+    logins.append(
+        Login("Hjælpesporet + Hjärta till Hjärta", Role(role).label, email, DEMO_PASSWORD)
+    )
+    return logins

@@ -1,0 +1,38 @@
+from django.utils import translation
+
+from . import audit
+
+
+class UserLanguageMiddleware:
+    """A logged-in user's saved language wins over cookie and browser headers.
+
+    Runs after LocaleMiddleware (which handles visitors by cookie and Accept-Language)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    """Make the client's IP address available to the audit log for this request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        via = "api" if request.path.startswith("/api/") else "web"
+        token = audit.set_request_info(audit.RequestInfo(ip_address=client_ip(request), via=via))
+        try:
+            return self.get_response(request)
+        finally:
+            audit.reset_request_info(token)

@@ -1,0 +1,64 @@
+"""What each role may do: the one place in code that decides it.
+
+Pages (`core.scoping.org_view`) and the API (`api.auth`) both ask `can(role, action)`.
+docs/roles.md shows this table; tests/core/test_permissions.py checks every cell of it
+against real pages and endpoints.
+"""
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    COORDINATOR = "coordinator", _("Coordinator")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    REFERRER = "referrer", _("Referrer")
+    FUNDRAISER = "fundraiser", _("Fundraiser")
+
+
+class Action(StrEnum):
+    VIEW_DASHBOARD = "view_dashboard"
+    EDIT_ORGANIZATION = "edit_organization"
+    VIEW_SITES = "view_sites"
+    MANAGE_SITES = "manage_sites"
+    VIEW_MEMBERS = "view_members"
+    MANAGE_MEMBERS = "manage_members"
+    VIEW_AUDIT = "view_audit"
+    USE_API = "use_api"
+
+
+ACTION_LABELS = {
+    Action.VIEW_DASHBOARD: _("See the organisation's dashboard"),
+    Action.EDIT_ORGANIZATION: _("Edit the organisation's settings"),
+    Action.VIEW_SITES: _("See sites"),
+    Action.MANAGE_SITES: _("Add, edit and archive sites"),
+    Action.VIEW_MEMBERS: _("See members and invitations"),
+    Action.MANAGE_MEMBERS: _("Invite members, change roles, remove members"),
+    Action.VIEW_AUDIT: _("Read the audit log"),
+    Action.USE_API: _("Create personal API tokens"),
+}
+
+_ALL = frozenset(Role)
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.VIEW_DASHBOARD: _ALL,
+    Action.EDIT_ORGANIZATION: frozenset({Role.ADMIN}),
+    Action.VIEW_SITES: frozenset({Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER, Role.FUNDRAISER}),
+    Action.MANAGE_SITES: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Action.VIEW_MEMBERS: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Action.MANAGE_MEMBERS: frozenset({Role.ADMIN}),
+    Action.VIEW_AUDIT: frozenset({Role.ADMIN}),
+    Action.USE_API: _ALL,
+}
+
+
+def can(role: str | None, action: Action) -> bool:
+    """True when a member with `role` may perform `action`."""
+    return role is not None and Role(role) in PERMISSIONS[action]
+
+
+def allowed_actions(role: str) -> set[Action]:
+    return {action for action in Action if can(role, action)}

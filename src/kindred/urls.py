@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from kindred.api.api import api
+from kindred.core.admin import superuser_only
+
+superuser_only(admin.site)
+
+urlpatterns = [
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("kindred.core.urls")),
+]
+
+handler403 = "kindred.core.views.errors.permission_denied"
+handler404 = "kindred.core.views.errors.not_found"
+handler500 = "kindred.core.views.errors.server_error"

@@ -1,0 +1,173 @@
+"""Personas and one-line builders shared by every test.
+
+Personas live in the "home" organisation (Hjælpesporet-like, Danish) — one user per role —
+plus `outsider`, the administrator of another organisation. Builders: `make_org`,
+`make_member`, `make_site`, `api_token`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.test import Client
+from django_scopes import scope, scopes_disabled
+
+from kindred.core import services
+from kindred.core.models import ApiToken, AuditEntry, Membership, Organization, Site, User
+from kindred.core.roles import Role
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Outside CI, browser tests skip with one line when Chromium is missing; in CI they
+    must run, so a missing browser fails them instead."""
+    if IN_CI or shutil.which("chromium") or os.path.exists("/usr/bin/chromium"):
+        return
+    skip = pytest.mark.skip(reason="Chromium not installed (/usr/bin/chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Argon2 is deliberately slow; the suite creates hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _axes_off_by_default(settings, request):
+    if "axes" not in request.keywords:
+        settings.AXES_ENABLED = False
+
+
+def make_user(email: str, *, full_name: str = "", language: str = "") -> User:
+    return User.objects.create_user(
+        email=email,
+        password=PASSWORD,
+        full_name=full_name or email.split("@")[0],
+        language=language,
+    )
+
+
+def make_org(slug: str = "home", *, admin: User | None = None, **values) -> Organization:
+    admin = admin or make_user(f"admin@{slug}.test", full_name=f"Admin {slug}")
+    defaults = {
+        "name": slug.title(),
+        "country": "DK",
+        "currency": "DKK",
+        "default_language": "en",
+        "time_zone": "Europe/Copenhagen",
+    }
+    defaults.update(values)
+    return services.create_organization(slug=slug, admin=admin, actor=admin, **defaults)
+
+
+def make_member(org: Organization, role: str, email: str | None = None) -> User:
+    user = make_user(email or f"{role}-{User.objects.count()}@{org.slug}.test")
+    with scope(organization=org):
+        services.add_member(org=org, user=user, role=role, actor=None)
+    return user
+
+
+def make_site(org: Organization, name: str = "Warehouse", **values) -> Site:
+    with scope(organization=org):
+        return services.create_site(
+            org=org, values={"name": name, "kind": Site.Kind.WAREHOUSE, **values}, actor=None
+        )
+
+
+def api_token(org: Organization, user: User) -> str:
+    with scope(organization=org):
+        _token, raw = services.create_api_token(org=org, user=user, name="test")
+    return raw
+
+
+def admin_of(org: Organization) -> User:
+    with scopes_disabled():
+        return Membership.objects.filter(organization=org, role=Role.ADMIN).first().user
+
+
+def audit_count(org: Organization | None = None) -> int:
+    with scopes_disabled():
+        qs = AuditEntry.objects.all()
+        return qs.filter(organization=org).count() if org else qs.count()
+
+
+def snapshot(org: Organization) -> dict:
+    """Everything an organisation owns, to assert that a denied action changed nothing."""
+    with scopes_disabled():
+        org.refresh_from_db()
+        return {
+            "org": [(f.name, getattr(org, f.name)) for f in Organization._meta.fields],
+            "sites": list(Site.objects.filter(organization=org).order_by("pk").values()),
+            "members": list(Membership.objects.filter(organization=org).order_by("pk").values()),
+            "invitations": list(org.invitations.order_by("pk").values()),
+            "tokens": list(ApiToken.objects.filter(organization=org).order_by("pk").values()),
+            "audit": AuditEntry.objects.filter(organization=org).count(),
+        }
+
+
+@pytest.fixture
+def org(db) -> Organization:
+    return make_org("home", name="Home Charity")
+
+
+@pytest.fixture
+def other_org(db) -> Organization:
+    return make_org("other", name="Other Charity", country="SE", currency="SEK")
+
+
+@pytest.fixture
+def admin(org) -> User:
+    return admin_of(org)
+
+
+@pytest.fixture
+def coordinator(org) -> User:
+    return make_member(org, Role.COORDINATOR, "coordinator@home.test")
+
+
+@pytest.fixture
+def volunteer(org) -> User:
+    return make_member(org, Role.VOLUNTEER, "volunteer@home.test")
+
+
+@pytest.fixture
+def referrer(org) -> User:
+    return make_member(org, Role.REFERRER, "referrer@home.test")
+
+
+@pytest.fixture
+def fundraiser(org) -> User:
+    return make_member(org, Role.FUNDRAISER, "fundraiser@home.test")
+
+
+@pytest.fixture
+def outsider(other_org) -> User:
+    """The administrator of another organisation."""
+    return admin_of(other_org)
+
+
+@pytest.fixture
+def site(org) -> Site:
+    return make_site(org, "Lageret", city="Herning")
+
+
+@pytest.fixture
+def client_for():
+    def build(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return build
