@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 compilemessages: $(VENV)/.installed
-	cd src/kindred && ../../$(KINDRED) compilemessages --ignore '.venv' -v 0
+	$(KINDRED) compilemessages -v 0
 
 run: install compilemessages
 	$(KINDRED) migrate --noinput -v 0
@@ -47,7 +47,7 @@ format: install-dev
 
 messages: install-dev
 	cd src/kindred && ../../$(KINDRED) makemessages -l en -l sv -l da -l fi -l bg -l uk --no-obsolete --no-location --ignore '.venv' -v 0
-	cd src/kindred && ../../$(KINDRED) compilemessages -v 0
+	$(KINDRED) compilemessages -v 0
 
 bench: install-dev
 	$(BIN)/python bench/throughput.py

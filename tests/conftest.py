@@ -171,3 +171,57 @@ def client_for():
         return client
 
     return build
+
+
+# PostgreSQL reachability -------------------------------------------------------------------
+# With DATABASE_URL=postgres://…, an unreachable server must not look like 300 broken tests:
+# CI stops at once with one loud message; a laptop skips every test with a one-line reason.
+
+
+def _postgres_problem(url: str) -> str | None:
+    import dj_database_url
+    import psycopg
+
+    db = dj_database_url.parse(url)
+    where = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+    params = {
+        "host": db["HOST"] or None,
+        "port": db["PORT"] or None,
+        "user": db["USER"] or None,
+        "password": db["PASSWORD"] or None,
+        "connect_timeout": 5,
+    }
+    # The test database is created through the maintenance database "postgres", so the
+    # server counts as reachable when either that or the configured database answers.
+    error: Exception | None = None
+    for name in (db["NAME"], "postgres"):
+        try:
+            psycopg.connect(dbname=name, **params).close()
+        except psycopg.Error as exc:
+            error = exc
+        else:
+            return None
+    reason = str(error).strip().splitlines()[0] if error else "no answer"
+    return f"PostgreSQL at {where} (DATABASE_URL) is unreachable: {reason}"
+
+
+class _SkipEverything:
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def pytest_collection_modifyitems(self, items):
+        skip = pytest.mark.skip(reason=self.reason)
+        for item in items:
+            item.add_marker(skip)
+
+
+def pytest_sessionstart(session):
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return
+    problem = _postgres_problem(url)
+    if problem is None:
+        return
+    if IN_CI:
+        pytest.exit(f"CI=true and {problem}", returncode=pytest.ExitCode.TESTS_FAILED)
+    session.config.pluginmanager.register(_SkipEverything(problem), "kindred-no-postgres")

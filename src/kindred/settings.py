@@ -158,7 +158,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(env("KINDRED_PROXY_COUNT") or 0) or None
+KINDRED_PROXY_COUNT = int(env("KINDRED_PROXY_COUNT") or 0)
+AXES_CLIENT_IP_CALLABLE = "kindred.core.middleware.client_ip"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -179,6 +180,7 @@ TIME_ZONE = env("KINDRED_TIME_ZONE") or "Europe/Copenhagen"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start while it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

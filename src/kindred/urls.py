@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -12,6 +14,12 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("kindred.core.urls")),
 ]
+
+if os.environ.get("KINDRED_BENCH_VIEWS") == "1":
+    # `make bench` only: an unauthenticated twin of the members API (core/bench_views.py).
+    from kindred.core import bench_views
+
+    urlpatterns.insert(0, path("bench/o/<slug:slug>/members", bench_views.members))
 
 handler403 = "kindred.core.views.errors.permission_denied"
 handler404 = "kindred.core.views.errors.not_found"

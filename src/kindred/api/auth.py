@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, FilteredRelation, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -31,13 +32,24 @@ class TokenAuth(HttpBearer):
         if not token.startswith(ApiToken.PREFIX):
             return None
         with scopes_disabled():
+            # One query for the token, its user, its organisation and the user's membership
+            # there (LEFT JOIN on the unique (organisation, user) pair: None when the owner
+            # is no longer a member), so org endpoints need no second lookup.
             api_token = (
-                ApiToken.objects.select_related("user", "organization")
+                ApiToken.objects.annotate(
+                    membership=FilteredRelation(
+                        "organization__memberships",
+                        condition=Q(organization__memberships__user=F("user")),
+                    )
+                )
+                .select_related("user", "organization", "membership")
                 .filter(token_hash=ApiToken.hash(token), revoked_at=None, user__is_active=True)
                 .first()
             )
         if api_token is None:
             return None
+        # select_related leaves the attribute unset when the LEFT JOIN found no membership.
+        api_token.membership = getattr(api_token, "membership", None)
         now = timezone.now()
         last = api_token.last_used_at
         if last is None or (now - last).total_seconds() > LAST_USED_PRECISION_SECONDS:
@@ -67,8 +79,15 @@ auth = [TokenAuth(), SessionAuth()]
 
 def membership_for_request(request: HttpRequest, slug: str) -> Membership | None:
     token: ApiToken | None = getattr(request, "api_token", None)
-    if token is not None and token.organization.slug != slug:
-        return None  # a token works in its own organisation only
+    if token is not None:
+        if token.organization.slug != slug:
+            return None  # a token works in its own organisation only
+        # Loaded with the token by TokenAuth; share its organisation and user objects.
+        membership: Membership | None = token.membership
+        if membership is not None:
+            membership.organization = token.organization
+            membership.user = token.user
+        return membership
     with scopes_disabled():
         return (
             Membership.objects.select_related("organization")
@@ -87,10 +106,14 @@ def org_endpoint(action: Action):
             request.org = membership.organization
             request.membership = membership
             request.role = membership.role
-            with scope(organization=membership.organization):
+            with (
+                scope(organization=membership.organization),
+                timezone.override(membership.organization.time_zone),
+            ):
                 if not can(membership.role, action):
                     raise PermissionDenied
-                return func(request, slug, *args, **kwargs)
+                # By keyword: ninja's @paginate wrapper takes only `request` positionally.
+                return func(request, *args, slug=slug, **kwargs)
 
         wrapped.kindred_action = action
         return wrapped

@@ -95,6 +95,18 @@ def install(api: NinjaAPI) -> None:
         errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
         return api.create_response(request, body(exc.message, errors), status=exc.status)
 
+    # ninja raises these two with fixed English text; answer in the caller's language.
+    ninja_messages = {
+        "CSRF check Failed": lambda: _(
+            "The CSRF check failed: send the X-CSRFToken header, or use an API token."
+        ),
+        "Cannot parse request body": lambda: _("The request body is not valid JSON."),
+    }
+
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        return api.create_response(request, body(str(exc)), status=exc.status_code)
+        text = str(exc)
+        for prefix, message in ninja_messages.items():
+            if text.startswith(prefix):
+                text = message()
+        return api.create_response(request, body(text), status=exc.status_code)

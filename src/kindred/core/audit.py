@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, Organization, User
 
@@ -22,6 +23,39 @@ MASK = "•••"
 SENSITIVE_FIELDS = frozenset(
     {"password", "token", "token_hash", "secret", "national_id", "identity_number"}
 )
+
+
+# What each action code means, for people reading the log. Codes stay stable in the data
+# and the API; labels follow the reader's language. Later apps add theirs with `register`.
+ACTION_LABELS: dict[str, Any] = {
+    "organization.created": _("Organisation created"),
+    "organization.updated": _("Organisation settings changed"),
+    "site.created": _("Site added"),
+    "site.updated": _("Site changed"),
+    "site.archived": _("Site archived"),
+    "site.restored": _("Site restored"),
+    "member.added": _("Member added"),
+    "member.role_changed": _("Role changed"),
+    "member.removed": _("Member removed"),
+    "invitation.sent": _("Invitation sent"),
+    "invitation.revoked": _("Invitation revoked"),
+    "invitation.accepted": _("Invitation accepted"),
+    "user.created": _("Account created"),
+    "user.language_changed": _("Language changed"),
+    "user.password_changed": _("Password changed"),
+    "user.password_reset": _("Password reset"),
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
+    "audit.exported": _("Audit log exported"),
+}
+
+
+def register(labels: Mapping[str, Any]) -> None:
+    ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils import translation
 
 from . import audit
@@ -20,6 +21,15 @@ class UserLanguageMiddleware:
 
 
 def client_ip(request) -> str | None:
+    """The client's address. Behind KINDRED_PROXY_COUNT trusted reverse proxies, the address
+    the outermost trusted proxy saw, read from the right of X-Forwarded-For (the left part
+    can be forged by the client). Also used by django-axes (AXES_CLIENT_IP_CALLABLE)."""
+    proxies = settings.KINDRED_PROXY_COUNT
+    if proxies:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 

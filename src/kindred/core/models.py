@@ -198,7 +198,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.organization}: {self.role}"
+        return str(self.user)
 
 
 def _token_hash(raw: str) -> str:

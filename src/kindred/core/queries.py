@@ -104,11 +104,13 @@ def audit_actions(org: Organization) -> list[str]:
     )
 
 
-def dashboard(org: Organization, *, show_members: bool, show_audit: bool) -> dict:
-    data: dict = {
-        "site_count": Site.objects.filter(organization=org, archived=False).count(),
-        "sites": list(Site.objects.filter(organization=org, archived=False).order_by("name")[:8]),
-    }
+def dashboard(org: Organization, *, show_sites: bool, show_members: bool, show_audit: bool) -> dict:
+    data: dict = {}
+    if show_sites:
+        data["site_count"] = Site.objects.filter(organization=org, archived=False).count()
+        data["sites"] = list(
+            Site.objects.filter(organization=org, archived=False).order_by("name")[:8]
+        )
     if show_members:
         data["member_count"] = Membership.objects.filter(organization=org).count()
         data["role_counts"] = _role_counts(org)

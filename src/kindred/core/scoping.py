@@ -15,6 +15,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from .models import Membership, Organization
@@ -45,9 +46,11 @@ def org_view(action: Action) -> Callable:
             request.org = org
             request.membership = membership
             request.role = membership.role
-            with scope(organization=org):
+            with scope(organization=org), timezone.override(org.time_zone):
                 if not can(membership.role, action):
                     raise PermissionDenied
+                if request.session.get("kindred_org") != org.slug:
+                    request.session["kindred_org"] = org.slug  # the start page returns here
                 return view(request, *args, **kwargs)
 
         wrapped.kindred_action = action  # read by the permission-matrix test

@@ -20,8 +20,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from . import audit
-from .models import ApiToken, Invitation, Membership, Organization, Site, User
+from . import audit, queries, tasks
+from .models import ApiToken, Invitation, Membership, Organization, Site, TaskProgress, User
 from .roles import Role
 
 
@@ -46,6 +46,12 @@ class Conflict(DomainError):
     status = 409
 
 
+class Invalid(DomainError):
+    """A value that fails field validation: the API answers 422 like its schema errors."""
+
+    status = 422
+
+
 ORG_FIELDS = ("name", "country", "default_language", "currency", "time_zone")
 SITE_FIELDS = ("name", "kind", "street", "postcode", "city", "country")
 
@@ -53,7 +59,7 @@ SITE_FIELDS = ("name", "kind", "street", "postcode", "city", "country")
 def _apply(instance, values: Mapping[str, Any], allowed: tuple[str, ...]) -> list[str]:
     unknown = set(values) - set(allowed)
     if unknown:
-        raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
+        raise Invalid(_("Unknown field."), field=sorted(unknown)[0])
     changed = []
     for field, value in values.items():
         if getattr(instance, field) != value:
@@ -71,7 +77,7 @@ def _validate(instance, fields: list[str] | tuple[str, ...]) -> None:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
-        raise DomainError(str(messages[0]), field=field) from error
+        raise Invalid(str(messages[0]), field=field) from error
 
 
 # Organisations ---------------------------------------------------------------------------
@@ -487,3 +493,33 @@ def revoke_api_token(*, org: Organization, token: ApiToken, actor: User) -> ApiT
         token.save(update_fields=["revoked_at"])
         audit.log(org=org, actor=actor, action="api_token.revoked", obj=token)
     return token
+
+
+# Exports -----------------------------------------------------------------------------------
+
+
+def start_audit_export(
+    *, org: Organization, filters: queries.AuditFilter, actor: User
+) -> TaskProgress:
+    """Start writing the audit entries that match `filters` to a CSV file in the background.
+
+    Taking a copy of the log is itself audited (who, and which part of the log), in the same
+    transaction as the progress record; the job is queued only once both are committed. The
+    file's headers and messages use the language active now, i.e. the requester's."""
+    filter_values = tasks.audit_filter_to_json(filters)
+    with transaction.atomic():
+        progress = tasks.start_job(org=org, name=_("Audit log export"), actor=actor)
+        audit.log(
+            org=org,
+            actor=actor,
+            action="audit.exported",
+            obj=progress,
+            changes={field: [None, value] for field, value in filter_values.items() if value},
+        )
+        tasks.enqueue_job(
+            tasks.export_audit_log,
+            progress=progress,
+            filters=filter_values,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
+    return progress

@@ -50,8 +50,14 @@ urlpatterns = [
         name="invitation-revoke",
     ),
     path("o/<slug:org_slug>/audit/", org.audit_log, name="audit"),
+    path("o/<slug:org_slug>/audit/export/", org.audit_export, name="audit-export"),
     path("o/<slug:org_slug>/tokens/", org.token_list, name="tokens"),
     path("o/<slug:org_slug>/tokens/<int:token_id>/revoke/", org.token_revoke, name="token-revoke"),
     path("o/<slug:org_slug>/roles/", org.roles_table, name="roles"),
     path("o/<slug:org_slug>/jobs/<int:progress_id>/", org.task_progress, name="task-progress"),
+    path(
+        "o/<slug:org_slug>/jobs/<int:progress_id>/download/",
+        org.task_download,
+        name="task-download",
+    ),
 ]

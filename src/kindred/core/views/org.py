@@ -1,14 +1,17 @@
 """Organisation pages under /o/<org_slug>/…: parse, authorise (org_view), call, answer."""
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from .. import queries, services
+from .. import queries, services, tasks
 from ..forms import ApiTokenForm, AuditFilterForm, InviteForm, OrganizationForm, RoleForm, SiteForm
 from ..models import ApiToken, Invitation, Membership, Site, TaskProgress
 from ..roles import ACTION_LABELS, PERMISSIONS, Action, Role, can
@@ -30,6 +33,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     org = request.org
     data = queries.dashboard(
         org,
+        show_sites=can(request.role, Action.VIEW_SITES),
         show_members=can(request.role, Action.VIEW_MEMBERS),
         show_audit=can(request.role, Action.VIEW_AUDIT),
     )
@@ -158,7 +162,12 @@ def member_invite(request: HttpRequest) -> HttpResponse:
             )
             return redirect("core:members", org_slug=org.slug)
     status = 400 if request.method == "POST" else 200
-    return render(request, "core/member_invite.html", {"form": form}, status=status)
+    return render(
+        request,
+        "core/member_invite.html",
+        {"form": form, "invitation_days": django_settings.INVITATION_MAX_AGE_DAYS},
+        status=status,
+    )
 
 
 @require_POST
@@ -217,16 +226,7 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
 @org_view(Action.VIEW_AUDIT)
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    filters = queries.AuditFilter()
-    if form.is_valid():
-        d = form.cleaned_data
-        filters = queries.AuditFilter(
-            search=d["q"],
-            action=d["action"],
-            actor=d["actor"],
-            date_from=d["date_from"],
-            date_to=d["date_to"],
-        )
+    filters = _audit_filter(form) if form.is_valid() else queries.AuditFilter()
     qs = queries.audit_entries(request.org, filters)
     context = {
         "form": form,
@@ -235,6 +235,35 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     }
     template = "core/_audit_rows.html" if request.htmx else "core/audit_log.html"
     return render(request, template, context, status=400 if form.errors else 200)
+
+
+def _audit_filter(form: AuditFilterForm) -> queries.AuditFilter:
+    d = form.cleaned_data
+    return queries.AuditFilter(
+        search=d["q"],
+        action=d["action"],
+        actor=d["actor"],
+        date_from=d["date_from"],
+        date_to=d["date_to"],
+    )
+
+
+@require_POST
+@org_view(Action.VIEW_AUDIT)
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """Start a CSV export of the entries the filters select; answer with its progress."""
+    form = AuditFilterForm(request.POST)
+    if not form.is_valid():
+        # The page offers the button only for valid filters; this is a hand-made request.
+        messages.error(request, _("Correct the filters before exporting."))
+        back = reverse("core:audit", kwargs={"org_slug": request.org.slug})
+        return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
+    progress = services.start_audit_export(
+        org=request.org, filters=_audit_filter(form), actor=request.user
+    )
+    if request.htmx:
+        return render(request, "core/_progress.html", {"progress": progress})
+    return redirect("core:task-progress", org_slug=request.org.slug, progress_id=progress.pk)
 
 
 # API tokens --------------------------------------------------------------------------------
@@ -283,7 +312,30 @@ def roles_table(request: HttpRequest) -> HttpResponse:
     return render(request, "core/roles.html", {"rows": rows, "roles": Role.choices})
 
 
+# Any member may start some job, so any member may follow one; each job is shown only to the
+# person who started it (its result can be as sensitive as the page it came from).
 @org_view(Action.VIEW_DASHBOARD)
 def task_progress(request: HttpRequest, progress_id: int) -> HttpResponse:
-    progress = get_object_or_404(TaskProgress, pk=progress_id)
-    return render(request, "core/_progress.html", {"progress": progress})
+    """The progress partial for htmx polling; a small page around it otherwise."""
+    progress = get_object_or_404(TaskProgress, pk=progress_id, created_by=request.user)
+    template = "core/_progress.html" if request.htmx else "core/job.html"
+    return render(request, template, {"progress": progress})
+
+
+# Only the audit export produces a file so far. A job with a file of another kind gets its
+# own download view with its own action rather than widening this one.
+@org_view(Action.VIEW_AUDIT)
+def task_download(request: HttpRequest, progress_id: int) -> HttpResponse:
+    progress = get_object_or_404(
+        TaskProgress, pk=progress_id, created_by=request.user, status=TaskProgress.Status.DONE
+    )
+    path = tasks.result_path(progress, ".csv")
+    if path is None or not path.is_file():
+        raise Http404
+    day = timezone.localdate(progress.created_at).isoformat()
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"audit-{request.org.slug}-{day}.csv",
+        content_type="text/csv; charset=utf-8",
+    )

@@ -1,0 +1,67 @@
+"""The `kindred` commands a charity's operator runs."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_scopes import scopes_disabled
+
+from kindred.core.models import AuditEntry, Membership, Organization, Site, User
+from kindred.core.roles import Role
+
+
+def test_createorg_creates_the_organisation_and_an_admin_with_a_printed_password(db, capsys):
+    call_command(
+        "createorg", "hjaelp", "Hjælpen", "--admin", "Boss@Example.org", "--language", "da"
+    )
+    out = capsys.readouterr().out
+    org = Organization.objects.get(slug="hjaelp")
+    user = User.objects.get(email="boss@example.org")
+    password = out.split("with password ")[1].split(" ")[0]
+    assert user.check_password(password)
+    with scopes_disabled():
+        assert Membership.objects.get(organization=org, user=user).role == Role.ADMIN
+        assert AuditEntry.objects.filter(organization=org, action="organization.created").exists()
+
+
+def test_createorg_refuses_a_bad_slug_naming_the_field(db):
+    with pytest.raises(CommandError, match="slug"):
+        call_command("createorg", "Not A Slug!", "X", "--admin", "a@example.org")
+    assert not Organization.objects.exists()
+
+
+def test_demo_is_idempotent_and_prints_logins(db, capsys):
+    call_command("demo")
+    first = capsys.readouterr().out
+    with scopes_disabled():
+        counts = (
+            Organization.objects.count(),
+            User.objects.count(),
+            Membership.objects.count(),
+            Site.objects.count(),
+        )
+    call_command("demo")
+    with scopes_disabled():
+        assert counts == (
+            Organization.objects.count(),
+            User.objects.count(),
+            Membership.objects.count(),
+            Site.objects.count(),
+        )
+    assert counts[0] == 2 and counts[3] == 4
+    assert "admin@hjaelpesporet.example" in first and "kindred-demo" in first
+    danish = Organization.objects.get(slug="hjaelpesporet")
+    assert (danish.default_language, danish.currency) == ("da", "DKK")
+    with scopes_disabled():
+        kinds = set(Site.objects.filter(organization=danish).values_list("kind", "city"))
+        roles = set(Membership.objects.filter(organization=danish).values_list("role", flat=True))
+    assert kinds == {("intake_point", "Herning"), ("warehouse", "Herning")}
+    assert roles == set(Role.values)
+    swedish = Organization.objects.get(slug="hjarta-till-hjarta")
+    assert (swedish.default_language, swedish.currency) == ("sv", "SEK")
+    assert User.objects.get(email="admin@hjaelpesporet.example").language == "da"
+
+
+def test_demo_refuses_to_run_in_production_mode(db, settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError):
+        call_command("demo")
+    assert not Organization.objects.exists()

@@ -1,0 +1,405 @@
+"""The permission matrix: every organisation page and API endpoint, for every role, answers
+exactly what `roles.PERMISSIONS` says — and the outsider (admin of another organisation)
+gets 404 everywhere. A denied request changes nothing.
+
+The expected answer is derived from `roles.can()`, so this test checks the table itself
+against real pages and endpoints; the coverage tests below make a new page or endpoint fail
+until it is added to the matrix with the action its decorator declares.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, reverse
+from django.utils import translation
+from django_scopes import scope
+
+from kindred.api.api import api
+from kindred.core import services, tasks
+from kindred.core import urls as core_urls
+from kindred.core.models import ApiToken, Invitation, Membership, Organization, Site, TaskProgress
+from kindred.core.roles import ACTION_LABELS, PERMISSIONS, Action, Role, can
+from tests.conftest import admin_of, api_token, make_member, make_site, snapshot
+
+ROLES_MD = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
+YES, NO = "\N{CHECK MARK}", "\N{EN DASH}"  # the cells of docs/roles.md
+ORG_PAGE_PREFIX = "o/<slug:org_slug>/"
+ORG_API_PREFIX = "/organizations/{slug}"
+# API operations that are not about one organisation: they list what the caller may see.
+NON_ORG_API = {("GET", "/me"), ("GET", "/organizations")}
+
+
+@dataclass
+class World:
+    """The objects a request can point at, all owned by the home organisation."""
+
+    org: Organization
+    user: Any
+    site: Site
+    victim: Membership
+    invitation: Invitation
+    progress: TaskProgress
+    finished: TaskProgress
+    own_token: ApiToken
+
+
+def build_world(org: Organization, user) -> World:
+    site = make_site(org, "Lageret", city="Herning")
+    victim_user = make_member(org, Role.VOLUNTEER, "victim@home.test")
+    admin = admin_of(org)
+    with scope(organization=org):
+        victim = Membership.objects.get(user=victim_user)
+        invitation = services.invite_member(
+            org=org,
+            email="invitee@example.test",
+            role=Role.VOLUNTEER,
+            actor=admin,
+            accept_url_for=lambda raw: f"http://testserver/invitations/{raw}/",
+        )
+        # Jobs, their files and tokens are the owner's own. The outsider owns nothing here;
+        # any id of the organisation's will do for them.
+        owner = user if Membership.objects.filter(user=user).exists() else admin
+        progress = tasks.start_job(org=org, name="Export", actor=owner)
+        finished = tasks.start_job(org=org, name="Export", actor=owner)
+        TaskProgress.objects.filter(pk=finished.pk).update(
+            status=TaskProgress.Status.DONE, percent=100, task_id=f"matrix-{finished.pk}"
+        )
+        finished.refresh_from_db()
+        result = tasks.result_path(finished, ".csv")
+        result.parent.mkdir(parents=True, exist_ok=True)
+        result.write_text("Time (UTC)\n", encoding="utf-8")
+        own_token, _raw = services.create_api_token(org=org, user=owner, name="own")
+    return World(org, user, site, victim, invitation, progress, finished, own_token)
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path  # job result files
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    kind: str  # "page" or "api"
+    route: str  # the URL name (pages) or the ninja path template (API)
+    method: str
+    action: Action
+    args: Callable[[World], dict] = lambda w: {}
+    data: Callable[[World], dict] | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.method}:{self.route}"
+
+    @property
+    def safe(self) -> bool:
+        return self.method == "GET"
+
+    def url(self, world: World) -> str:
+        if self.kind == "page":
+            kwargs = {"org_slug": world.org.slug, **self.args(world)}
+            return reverse(f"core:{self.route}", kwargs=kwargs)
+        return "/api/v1" + self.route.format(slug=world.org.slug, **self.args(world))
+
+    def send(self, client: Client, world: World, **headers):
+        url = self.url(world)
+        data = self.data(world) if self.data else None
+        if self.method == "GET":
+            response = client.get(url, **headers)
+        elif self.method == "POST" and self.kind == "page":
+            response = client.post(url, data or {}, **headers)
+        elif data is None:
+            response = getattr(client, self.method.lower())(url, **headers)
+        else:
+            response = getattr(client, self.method.lower())(
+                url, data, content_type="application/json", **headers
+            )
+        if response.streaming:  # a file download: reading it to the end closes the file
+            b"".join(response.streaming_content)
+        return response
+
+
+def _site(w: World) -> dict:
+    return {"site_id": w.site.pk}
+
+
+def _member(w: World) -> dict:
+    return {"membership_id": w.victim.pk}
+
+
+ORG_SETTINGS = {
+    "name": "Renamed Charity",
+    "country": "DK",
+    "default_language": "en",
+    "currency": "DKK",
+    "time_zone": "Europe/Copenhagen",
+}
+NEW_SITE = {"name": "Butikken", "kind": "shop", "city": "Ikast"}
+
+PAGES = [
+    Endpoint("page", "dashboard", "GET", Action.VIEW_DASHBOARD),
+    Endpoint("page", "settings", "GET", Action.EDIT_ORGANIZATION),
+    Endpoint("page", "settings", "POST", Action.EDIT_ORGANIZATION, data=lambda w: ORG_SETTINGS),
+    Endpoint("page", "sites", "GET", Action.VIEW_SITES),
+    Endpoint("page", "site-new", "GET", Action.MANAGE_SITES),
+    Endpoint("page", "site-new", "POST", Action.MANAGE_SITES, data=lambda w: NEW_SITE),
+    Endpoint("page", "site-edit", "GET", Action.MANAGE_SITES, _site),
+    Endpoint(
+        "page",
+        "site-edit",
+        "POST",
+        Action.MANAGE_SITES,
+        _site,
+        lambda w: {"name": "Lageret", "kind": "warehouse", "city": "Ikast"},
+    ),
+    Endpoint(
+        "page", "site-archive", "POST", Action.MANAGE_SITES, _site, lambda w: {"archived": "1"}
+    ),
+    Endpoint("page", "members", "GET", Action.VIEW_MEMBERS),
+    Endpoint("page", "member-invite", "GET", Action.MANAGE_MEMBERS),
+    Endpoint(
+        "page",
+        "member-invite",
+        "POST",
+        Action.MANAGE_MEMBERS,
+        data=lambda w: {"email": "new@example.test", "role": "volunteer"},
+    ),
+    Endpoint(
+        "page",
+        "member-role",
+        "POST",
+        Action.MANAGE_MEMBERS,
+        _member,
+        lambda w: {"role": "referrer"},
+    ),
+    Endpoint("page", "member-remove", "POST", Action.MANAGE_MEMBERS, _member),
+    Endpoint(
+        "page",
+        "invitation-revoke",
+        "POST",
+        Action.MANAGE_MEMBERS,
+        lambda w: {"invitation_id": w.invitation.pk},
+    ),
+    Endpoint("page", "audit", "GET", Action.VIEW_AUDIT),
+    Endpoint("page", "audit-export", "POST", Action.VIEW_AUDIT, data=lambda w: {"action": "site."}),
+    Endpoint("page", "tokens", "GET", Action.USE_API),
+    Endpoint("page", "tokens", "POST", Action.USE_API, data=lambda w: {"name": "spreadsheet"}),
+    Endpoint(
+        "page", "token-revoke", "POST", Action.USE_API, lambda w: {"token_id": w.own_token.pk}
+    ),
+    Endpoint("page", "roles", "GET", Action.VIEW_DASHBOARD),
+    Endpoint(
+        "page",
+        "task-progress",
+        "GET",
+        Action.VIEW_DASHBOARD,
+        lambda w: {"progress_id": w.progress.pk},
+    ),
+    Endpoint(
+        "page",
+        "task-download",
+        "GET",
+        Action.VIEW_AUDIT,
+        lambda w: {"progress_id": w.finished.pk},
+    ),
+]
+
+_SITE = ORG_API_PREFIX + "/sites/{site_id}"
+_MEMBER = ORG_API_PREFIX + "/members/{member_id}"
+
+
+def _api_site(w: World) -> dict:
+    return {"site_id": w.site.pk}
+
+
+def _api_member(w: World) -> dict:
+    return {"member_id": w.victim.pk}
+
+
+API = [
+    Endpoint("api", ORG_API_PREFIX, "GET", Action.VIEW_DASHBOARD),
+    Endpoint(
+        "api", ORG_API_PREFIX, "PATCH", Action.EDIT_ORGANIZATION, data=lambda w: {"name": "New"}
+    ),
+    Endpoint("api", ORG_API_PREFIX + "/sites", "GET", Action.VIEW_SITES),
+    Endpoint(
+        "api", ORG_API_PREFIX + "/sites", "POST", Action.MANAGE_SITES, data=lambda w: NEW_SITE
+    ),
+    Endpoint("api", _SITE, "GET", Action.VIEW_SITES, _api_site),
+    Endpoint("api", _SITE, "PATCH", Action.MANAGE_SITES, _api_site, lambda w: {"archived": True}),
+    Endpoint("api", ORG_API_PREFIX + "/members", "GET", Action.VIEW_MEMBERS),
+    Endpoint("api", _MEMBER, "GET", Action.VIEW_MEMBERS, _api_member),
+    Endpoint(
+        "api", _MEMBER, "PATCH", Action.MANAGE_MEMBERS, _api_member, lambda w: {"role": "referrer"}
+    ),
+    Endpoint("api", _MEMBER, "DELETE", Action.MANAGE_MEMBERS, _api_member),
+    Endpoint("api", ORG_API_PREFIX + "/invitations", "GET", Action.VIEW_MEMBERS),
+    Endpoint(
+        "api",
+        ORG_API_PREFIX + "/invitations",
+        "POST",
+        Action.MANAGE_MEMBERS,
+        data=lambda w: {"email": "new@example.test", "role": "volunteer"},
+    ),
+    Endpoint(
+        "api",
+        ORG_API_PREFIX + "/invitations/{invitation_id}",
+        "DELETE",
+        Action.MANAGE_MEMBERS,
+        lambda w: {"invitation_id": w.invitation.pk},
+    ),
+]
+
+ENDPOINTS = PAGES + API
+
+
+def _token_client(org: Organization, user) -> tuple[Client, dict]:
+    raw = api_token(org, user)
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    # Use the token once so its "last used" time is recent and the request under test does
+    # not write it (that write is not what the snapshot is about).
+    assert client.get("/api/v1/me", **headers).status_code == 200
+    return client, headers
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_each_role_gets_exactly_what_the_permission_table_allows(
+    role, endpoint, org, request, client_for
+):
+    user = request.getfixturevalue(role.value)  # the persona with this role
+    world = build_world(org, user)
+    if endpoint.kind == "page":
+        client, headers = client_for(user), {}
+    else:
+        client, headers = _token_client(org, user)
+    before = snapshot(org)
+
+    response = endpoint.send(client, world, **headers)
+
+    if can(role, endpoint.action):
+        assert response.status_code in {200, 201, 204, 302}, response.content[:500]
+        if endpoint.safe:
+            assert snapshot(org) == before
+        else:
+            assert snapshot(org) != before, "an allowed change should have changed something"
+    else:
+        assert response.status_code == 403, response.content[:500]
+        assert snapshot(org) == before
+        if endpoint.kind == "api":
+            assert response.json()["errors"] == []
+
+
+OUTSIDER_CASES = [(e, "session") for e in PAGES] + [
+    (e, auth) for e in API for auth in ("token", "session")
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "auth"), OUTSIDER_CASES, ids=[f"{e}-{a}" for e, a in OUTSIDER_CASES]
+)
+def test_outsider_gets_404_everywhere_and_changes_nothing(
+    endpoint, auth, org, other_org, outsider, client_for
+):
+    world = build_world(org, outsider)
+    if auth == "token":
+        # A perfectly valid token — of the outsider's own organisation.
+        client, headers = _token_client(other_org, outsider)
+    else:
+        client, headers = client_for(outsider), {}
+    before = snapshot(org)
+
+    response = endpoint.send(client, world, **headers)
+
+    assert response.status_code == 404, response.content[:500]
+    assert snapshot(org) == before
+
+
+# Coverage: every organisation page and endpoint is in the matrix, with its declared action.
+
+
+def _org_page_patterns() -> dict[str, URLPattern]:
+    return {
+        p.name: p
+        for p in core_urls.urlpatterns
+        if isinstance(p, URLPattern) and str(p.pattern).startswith(ORG_PAGE_PREFIX)
+    }
+
+
+def _api_operations() -> dict[tuple[str, str], Callable]:
+    operations = {}
+    for bound in api._get_bound_routers():
+        for path, path_view in bound.path_operations.items():
+            full = re.sub(r"/+", "/", "/" + bound.prefix + "/" + path)
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    operations[(method, full.rstrip("/") or "/")] = operation.view_func
+    return operations
+
+
+def test_every_org_page_is_in_the_matrix_with_the_action_its_view_declares():
+    patterns = _org_page_patterns()
+    expected = {}
+    for endpoint in PAGES:
+        assert expected.setdefault(endpoint.route, endpoint.action) == endpoint.action
+    assert set(patterns) == set(expected), "add new /o/<org_slug>/ pages to PAGES"
+    for name, pattern in patterns.items():
+        declared = getattr(pattern.callback, "kindred_action", None)
+        assert declared is not None, f"{name} is not wrapped in org_view(action)"
+        assert declared == expected[name], name
+
+
+def test_every_org_api_endpoint_is_in_the_matrix_with_the_action_it_declares():
+    operations = _api_operations()
+    org_operations = {k: v for k, v in operations.items() if k[1].startswith(ORG_API_PREFIX)}
+    assert set(operations) - set(org_operations) == NON_ORG_API
+    expected = {(e.method, e.route): e.action for e in API}
+    assert len(expected) == len(API), "an endpoint is listed twice"
+    assert set(org_operations) == set(expected), "add new organisation endpoints to API"
+    for key, view in org_operations.items():
+        declared = getattr(view, "kindred_action", None)
+        assert declared is not None, f"{key} is not wrapped in org_endpoint(action)"
+        assert declared == expected[key], key
+
+
+def test_matrix_exercises_every_action_allowed_and_denied():
+    actions = {e.action for e in ENDPOINTS}
+    assert actions == set(Action)
+
+
+# docs/roles.md shows the same table.
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip().strip("`*") for c in line.strip().strip("|").split("|")]
+
+
+def test_roles_documentation_matches_the_permission_table():
+    text = ROLES_MD.read_text(encoding="utf-8")
+    # The first table in the file: its contiguous lines that start with "|".
+    table = re.search(r"^[ \t]*\|.*(?:\n[ \t]*\|.*)*", text, re.M)
+    assert table, "docs/roles.md needs a markdown table"
+    lines = table.group(0).splitlines()
+    header, rows = _cells(lines[0]), [_cells(line) for line in lines[2:]]
+    with translation.override("en"):
+        role_by_label = {str(r.label).lower(): r for r in Role} | {r.value: Role(r) for r in Role}
+        action_by_label = {str(label).lower(): a for a, label in ACTION_LABELS.items()}
+    action_by_label |= {a.value: a for a in Action}
+    columns = [role_by_label[h.lower()] for h in header[1:]]
+    assert sorted(columns) == sorted(Role), "one column per role"
+
+    documented: dict[Action, frozenset[Role]] = {}
+    for row in rows:
+        action = action_by_label[row[0].lower()]
+        assert action not in documented, f"{action} has two rows"
+        assert all(cell in {YES, NO} for cell in row[1:]), row
+        documented[action] = frozenset(
+            r for r, cell in zip(columns, row[1:], strict=True) if cell == YES
+        )
+    assert documented == PERMISSIONS
