@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -128,3 +130,33 @@ def log(
         ip_address=info.ip_address,
         via=info.via,
     )
+
+
+def readable_changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
+    """An entry's changes as (field label, old, new) with choice codes shown as labels."""
+    try:
+        model = apps.get_model(entry.object_type) if entry.object_type else None
+    except (LookupError, ValueError):
+        model = None
+    rows = []
+    for name, pair in (entry.changes or {}).items():
+        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        label, choices = name, {}
+        if model is not None:
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                field = None
+            if field is not None:
+                label = str(getattr(field, "verbose_name", name))
+                choices = {str(k): str(v) for k, v in (getattr(field, "flatchoices", None) or [])}
+        rows.append((label, _shown(old, choices), _shown(new, choices)))
+    return rows
+
+
+def _shown(value: Any, choices: Mapping[str, str]) -> str:
+    if value is None or value == "":
+        return "∅"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    return choices.get(str(value), str(value))

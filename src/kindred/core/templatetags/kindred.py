@@ -1,6 +1,7 @@
 from django import template
 
 from kindred.core.audit import action_label as _action_label
+from kindred.core.audit import readable_changes as _audit_changes
 
 register = template.Library()
 
@@ -9,3 +10,12 @@ register = template.Library()
 def action_label(action: str) -> str:
     """The translated meaning of an audit action code."""
     return _action_label(action)
+
+
+@register.simple_tag
+def audit_changes(entry) -> list[tuple[str, str, str]]:
+    """(field label, old, new) for an audit entry, in the reader's language.
+
+    Field names become the model's verbose names and stored choice codes ("warehouse",
+    "coordinator") their labels, so a coordinator can read the log without knowing codes."""
+    return _audit_changes(entry)
