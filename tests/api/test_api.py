@@ -256,8 +256,9 @@ def test_site_archive_and_restore_through_patch(org, as_admin, site):
     assert response.status_code == 200 and response.json()["archived"] is True
     assert_audited(org, "site.archived")
     assert as_admin.get("/organizations/home/sites").json()["count"] == 0
-    archived = as_admin.get("/organizations/home/sites", {"archived": "true"}).json()
+    archived = as_admin.get("/organizations/home/sites", {"show": "archived"}).json()
     assert [s["id"] for s in archived["items"]] == [site.pk]
+    assert as_admin.get("/organizations/home/sites", {"show": "all"}).json()["count"] == 1
 
     response = as_admin.patch(f"/organizations/home/sites/{site.pk}", {"archived": False})
     assert response.json()["archived"] is False

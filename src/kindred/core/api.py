@@ -106,7 +106,9 @@ class SitePatch(Schema):
 class SiteFilter(Schema):
     q: str = Field("", description="Search in name, street, postcode and city.")
     kind: SiteKind | None = None
-    archived: bool | None = Field(False, description="true, false, or leave out for all.")
+    show: Literal["active", "archived", "all"] = Field(
+        "active", description="Sites in use (default), archived sites, or all."
+    )
     sort: Literal["name", "-name", "kind", "-kind", "city", "-city"] = "name"
 
 
@@ -230,7 +232,7 @@ def site_list(request: HttpRequest, slug: str, filters: Query[SiteFilter]):
         request.org,
         search=filters.q.strip(),
         kind=filters.kind or "",
-        archived=filters.archived,
+        archived={"active": False, "archived": True, "all": None}[filters.show],
         sort=filters.sort,
     )
 
