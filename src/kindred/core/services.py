@@ -80,6 +80,35 @@ def _validate(instance, fields: list[str] | tuple[str, ...]) -> None:
         raise Invalid(str(messages[0]), field=field) from error
 
 
+def _update(
+    instance,
+    values: Mapping[str, Any],
+    fields: tuple[str, ...],
+    *,
+    org: Organization,
+    actor: User | None,
+    action: str,
+    check=None,
+) -> list[str]:
+    """Apply `values` to a locked `instance`, validate, save only what changed, and audit
+    the old → new values. `check(changed)` runs extra rules before saving."""
+    before = audit.snapshot(instance, fields)
+    changed = _apply(instance, values, fields)
+    _validate(instance, fields)
+    if check is not None:
+        check(changed)
+    if changed:
+        instance.save(update_fields=changed)
+        audit.log(
+            org=org,
+            actor=actor,
+            action=action,
+            obj=instance,
+            changes=audit.diff(instance, before, changed),
+        )
+    return changed
+
+
 # Organisations ---------------------------------------------------------------------------
 
 
@@ -124,18 +153,7 @@ def update_organization(
     *, org: Organization, values: Mapping[str, Any], actor: User
 ) -> Organization:
     org = Organization.objects.select_for_update().get(pk=org.pk)
-    before = audit.snapshot(org, ORG_FIELDS)
-    changed = _apply(org, values, ORG_FIELDS)
-    _validate(org, ORG_FIELDS)
-    if changed:
-        org.save(update_fields=changed)
-        audit.log(
-            org=org,
-            actor=actor,
-            action="organization.updated",
-            obj=org,
-            changes=audit.diff(org, before, changed),
-        )
+    _update(org, values, ORG_FIELDS, org=org, actor=actor, action="organization.updated")
     return org
 
 
@@ -174,20 +192,12 @@ def create_site(*, org: Organization, values: Mapping[str, Any], actor: User) ->
 @transaction.atomic
 def update_site(*, org: Organization, site: Site, values: Mapping[str, Any], actor: User) -> Site:
     site = Site.objects.select_for_update().get(pk=site.pk, organization=org)
-    before = audit.snapshot(site, SITE_FIELDS)
-    changed = _apply(site, values, SITE_FIELDS)
-    _validate(site, SITE_FIELDS)
-    if "name" in changed:
-        _check_site_name(org, site.name, exclude_pk=site.pk)
-    if changed:
-        site.save(update_fields=changed)
-        audit.log(
-            org=org,
-            actor=actor,
-            action="site.updated",
-            obj=site,
-            changes=audit.diff(site, before, changed),
-        )
+
+    def check(changed: list[str]) -> None:
+        if "name" in changed:
+            _check_site_name(org, site.name, exclude_pk=site.pk)
+
+    _update(site, values, SITE_FIELDS, org=org, actor=actor, action="site.updated", check=check)
     return site
 
 

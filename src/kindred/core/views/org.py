@@ -24,6 +24,18 @@ def _page(request: HttpRequest, qs, size: int = PAGE_SIZE):
     return Paginator(qs, size).get_page(request.GET.get("page"))
 
 
+def _attempt(request: HttpRequest, action, success: str) -> bool:
+    """Run a service call for a button that redirects: its domain error, or `success`,
+    becomes the message shown on the next page."""
+    try:
+        action()
+    except services.DomainError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
 def _form_errors_from(form, error: services.DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
@@ -174,12 +186,13 @@ def member_invite(request: HttpRequest) -> HttpResponse:
 @org_view(Action.MANAGE_MEMBERS)
 def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=invitation_id)
-    try:
-        services.revoke_invitation(org=request.org, invitation=invitation, actor=request.user)
-    except services.DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Invitation revoked."))
+    _attempt(
+        request,
+        lambda: services.revoke_invitation(
+            org=request.org, invitation=invitation, actor=request.user
+        ),
+        _("Invitation revoked."),
+    )
     return redirect("core:members", org_slug=request.org.slug)
 
 
@@ -191,17 +204,16 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a valid role."))
         return redirect("core:members", org_slug=request.org.slug)
-    try:
-        services.change_role(
+    _attempt(
+        request,
+        lambda: services.change_role(
             org=request.org,
             membership=membership,
             role=form.cleaned_data["role"],
             actor=request.user,
-        )
-    except services.DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Role changed."))
+        ),
+        _("Role changed."),
+    )
     return redirect("core:members", org_slug=request.org.slug)
 
 
@@ -209,13 +221,12 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 @org_view(Action.MANAGE_MEMBERS)
 def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = get_object_or_404(Membership, pk=membership_id)
-    try:
-        services.remove_member(org=request.org, membership=membership, actor=request.user)
-    except services.DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Member removed."))
-    if membership.user_id == request.user.pk:
+    removed = _attempt(
+        request,
+        lambda: services.remove_member(org=request.org, membership=membership, actor=request.user),
+        _("Member removed."),
+    )
+    if removed and membership.user_id == request.user.pk:
         return redirect("core:home")
     return redirect("core:members", org_slug=request.org.slug)
 
