@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, FilteredRelation, Q
 from django.http import Http404, HttpRequest
@@ -63,9 +64,7 @@ class TokenAuth(HttpBearer):
 class SessionAuth(APIKeyCookie):
     """The logged-in browser session; unsafe methods need the CSRF header."""
 
-    from django.conf import settings as _settings
-
-    param_name = _settings.SESSION_COOKIE_NAME
+    param_name = settings.SESSION_COOKIE_NAME
 
     def authenticate(self, request: HttpRequest, key: str | None):
         if request.user.is_authenticated:
