@@ -567,3 +567,21 @@ def test_unchanged_patch_writes_no_audit_entry(org, site, as_admin):
     response = as_admin.patch(f"/organizations/home/sites/{site.pk}", {"city": site.city})
     assert response.status_code == 200
     assert audit_count(org) == before
+
+
+def test_absurd_page_numbers_get_a_4xx_never_a_server_error(org, as_admin):
+    huge = as_admin.get("/organizations/home/members", {"page": "17932535878683019264"})
+    assert huge.status_code == 422 and huge.json()["errors"][0]["field"] == "page"
+    beyond = as_admin.get("/organizations/home/invitations", {"page": 23918})
+    assert beyond.status_code == 404 and beyond.json()["detail"]
+    assert as_admin.get("/organizations/home/invitations", {"page": 1}).status_code == 200
+
+
+def test_patch_with_null_clears_optional_text_and_rejects_required_fields(org, as_admin, site):
+    cleared = as_admin.patch(f"/organizations/home/sites/{site.pk}", {"city": None})
+    assert cleared.status_code == 200 and cleared.json()["city"] == ""
+    refused = as_admin.patch(f"/organizations/home/sites/{site.pk}", {"name": None})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"field": "name", "message": refused.json()["detail"]}]
+    site.refresh_from_db()
+    assert site.name == "Lageret"

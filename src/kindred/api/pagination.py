@@ -10,11 +10,12 @@ from ninja.errors import HttpError
 from ninja.pagination import PaginationBase
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000  # beyond any real list; keeps OFFSET inside what databases accept
 
 
 class PagePagination(PaginationBase):
     class Input(Schema):
-        page: int = Field(1, ge=1, description="Page number, from 1.")
+        page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
         page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description="Items per page (≤ 200).")
 
     class Output(Schema):
@@ -27,7 +28,7 @@ class PagePagination(PaginationBase):
     def paginate_queryset(self, queryset, pagination: Input, request, **params):
         count = self._items_count(queryset)
         pages = max(1, math.ceil(count / pagination.page_size))
-        if pagination.page > pages and count:
+        if pagination.page > pages:  # page 1 of an empty list is fine: pages is at least 1
             raise HttpError(404, _("This page does not exist."))
         start = (pagination.page - 1) * pagination.page_size
         return {

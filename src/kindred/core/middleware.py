@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.http import JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from . import audit
 
@@ -43,6 +45,14 @@ class RequestContextMiddleware:
         via = "api" if request.path.startswith("/api/") else "web"
         token = audit.set_request_info(audit.RequestInfo(ip_address=client_ip(request), via=via))
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             audit.reset_request_info(token)
+        if via == "api" and response.status_code == 405:
+            # ninja answers an unsupported method with plain text; keep the API's one shape.
+            allowed = response.get("Allow", "")
+            response = JsonResponse(
+                {"detail": gettext("This method is not allowed here."), "errors": []}, status=405
+            )
+            response["Allow"] = allowed
+        return response

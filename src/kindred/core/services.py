@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -62,6 +62,16 @@ def _apply(instance, values: Mapping[str, Any], allowed: tuple[str, ...]) -> lis
         raise Invalid(_("Unknown field."), field=sorted(unknown)[0])
     changed = []
     for field, value in values.items():
+        if value is None:
+            # An explicit null (e.g. a JSON PATCH) clears an optional text field; a field
+            # that must hold a value says so instead of failing in the database.
+            model_field = instance._meta.get_field(field)
+            if model_field.null:
+                pass
+            elif model_field.blank and isinstance(model_field, models.CharField):
+                value = ""
+            else:
+                raise Invalid(_("This field is required."), field=field)
         if getattr(instance, field) != value:
             setattr(instance, field, value)
             changed.append(field)

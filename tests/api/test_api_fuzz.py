@@ -1,0 +1,38 @@
+"""Property-based fuzzing of the whole API from its own OpenAPI document (schemathesis):
+whatever a client sends, the answer is never a server error, and every error has the one
+documented shape."""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+
+from tests.conftest import api_token
+
+app = get_wsgi_application()
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+
+@pytest.fixture
+def token(org, admin, site, volunteer):
+    return api_token(org, admin)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+@pytest.mark.django_db(transaction=False)
+def test_api_never_answers_with_a_server_error(case, token):
+    if "slug" in case.path_parameters:
+        case.path_parameters["slug"] = "home"
+    response = case.call(headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        content_type = response.headers.get("content-type", [""])[0]
+        assert content_type.startswith("application/json"), (response.status_code, response.text)
+        body = response.json()
+        assert isinstance(body["detail"], str) and isinstance(body["errors"], list)
