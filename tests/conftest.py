@@ -17,6 +17,7 @@ from django_scopes import scope, scopes_disabled
 from kindred.core import services
 from kindred.core.models import ApiToken, AuditEntry, Membership, Organization, Site, User
 from kindred.core.roles import Role
+from kindred.people.models import Household, HouseholdMember, Person
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct-horse-battery"
@@ -114,6 +115,11 @@ def snapshot(org: Organization) -> dict:
             "invitations": list(org.invitations.order_by("pk").values()),
             "tokens": list(ApiToken.objects.filter(organization=org).order_by("pk").values()),
             "audit": AuditEntry.objects.filter(organization=org).count(),
+            "persons": list(Person.objects.filter(organization=org).order_by("pk").values()),
+            "households": list(Household.objects.filter(organization=org).order_by("pk").values()),
+            "household_members": list(
+                HouseholdMember.objects.filter(organization=org).order_by("pk").values()
+            ),
         }
 
 

@@ -52,11 +52,26 @@ else:
         _secret_file.chmod(0o600)
     SECRET_KEY = _secret_file.read_text(encoding="utf-8").strip()
 
+# Keys for identity numbers at rest (people/identity.py): "id:base64,…", newest first.
+# Zero-setup mode generates one into the data directory; production must configure them
+# (a system check refuses to start without), and back them up: without the key the numbers
+# cannot be read.
+ENCRYPTION_KEYS = env("KINDRED_ENCRYPTION_KEYS") or ""
+if not ENCRYPTION_KEYS and not PRODUCTION:
+    _keys_file = DATA_DIR / "encryption_keys"
+    if not _keys_file.exists():
+        from kindred.people.identity import new_key
+
+        _keys_file.write_text(new_key("k1"), encoding="utf-8")
+        _keys_file.chmod(0o600)
+    ENCRYPTION_KEYS = _keys_file.read_text(encoding="utf-8").strip()
+
 ALLOWED_HOSTS = env_list("KINDRED_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("KINDRED_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "kindred.core",
+    "kindred.people",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -58,6 +58,17 @@ def test_demo_is_idempotent_and_prints_logins(db, capsys):
     swedish = Organization.objects.get(slug="hjarta-till-hjarta")
     assert (swedish.default_language, swedish.currency) == ("sv", "SEK")
     assert User.objects.get(email="admin@hjaelpesporet.example").language == "da"
+    from kindred.people.models import Household, HouseholdMember, Person
+
+    with scopes_disabled():
+        assert Household.objects.filter(organization=danish).count() == 3
+        hansen = Household.objects.get(organization=danish, label="Familien Hansen")
+        assert HouseholdMember.objects.filter(household=hansen, left_on=None).count() == 4
+        camilla = Person.objects.get(organization=danish, given_name="Camilla")
+        assert camilla.phone == "+4521436587"  # stored as E.164
+        assert Person.objects.filter(organization=swedish).count() == 6
+        # Run twice above: nobody is registered twice, no membership doubled.
+        assert Person.objects.count() == 14 and HouseholdMember.objects.count() == 14
 
 
 def test_demo_refuses_to_run_in_production_mode(db, settings):

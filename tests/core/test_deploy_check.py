@@ -12,6 +12,8 @@ import sys
 import pytest
 from django.urls import reverse
 
+from kindred.people.identity import new_key
+
 CHECK_SETTINGS = """
 import json
 from django.conf import settings as s
@@ -44,6 +46,7 @@ def production_env(tmp_path) -> dict[str, str]:
         KINDRED_ALLOWED_HOSTS="kindred.example.org",
         KINDRED_DATA_DIR=str(tmp_path / "data"),
         DATABASE_URL=f"sqlite:///{tmp_path / 'kindred.sqlite3'}",
+        KINDRED_ENCRYPTION_KEYS=new_key("k1"),
     )
     assert len(env["KINDRED_SECRET_KEY"]) == 60
     return env
@@ -114,3 +117,10 @@ def test_login_page_has_no_inline_script_for_the_policy_to_block(client):
     assert scripts >= 2  # htmx and app.js
     assert html.count("<script src=") == scripts
     assert " style=" not in html and "<style" not in html
+
+
+def test_production_refuses_to_start_without_encryption_keys(production_env, tmp_path):
+    del production_env["KINDRED_ENCRYPTION_KEYS"]
+    result = kindred("check", env=production_env, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "KINDRED_ENCRYPTION_KEYS" in result.stderr + result.stdout

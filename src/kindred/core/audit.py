@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.apps import apps
@@ -85,6 +86,10 @@ def _plain(value: Any) -> Any:
         return str(value)
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, list | tuple):  # e.g. languages spoken
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value)
 
 
@@ -103,8 +108,17 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 
 
 def mask(changes: Mapping[str, Any], sensitive: Iterable[str] = ()) -> dict:
+    """Hide sensitive values; make the rest JSON-safe (dates, decimals and objects as text)."""
     hidden = SENSITIVE_FIELDS | set(sensitive)
-    return {field: ([MASK, MASK] if field in hidden else value) for field, value in changes.items()}
+    masked = {}
+    for field, value in changes.items():
+        if field in hidden:
+            masked[field] = [MASK, MASK]
+        elif isinstance(value, list | tuple):
+            masked[field] = [_plain(v) for v in value]
+        else:
+            masked[field] = _plain(value)
+    return masked
 
 
 def log(

@@ -164,6 +164,7 @@ def load() -> list[Login]:
                 else:
                     services.update_site(org=org, site=site, values=site_values, actor=admin)
                     services.set_site_archived(org=org, site=site, archived=False, actor=admin)
+    _load_people()
     email, full_name, language, role = NETWORK_USER
     network = _user(email, full_name, language)
     for spec in DEMO_ORGS:
@@ -175,3 +176,124 @@ def load() -> list[Login]:
         Login("Hjælpesporet + Hjärta till Hjärta", Role(role).label, email, DEMO_PASSWORD)
     )
     return logins
+
+
+# Households and persons (people app). Birth dates and phones are invented; no identity
+# numbers, so the demo never shows a real person's number.
+DEMO_HOUSEHOLDS = {
+    "hjaelpesporet": [
+        (
+            "Familien Hansen",
+            "Gullestrupvej 8",
+            "7400",
+            "Herning",
+            [
+                ("Camilla", "Hansen", "1988-04-12", "+45 21 43 65 87", "head"),
+                ("Thomas", "Hansen", "1986-09-30", "", "partner"),
+                ("Freja", "Hansen", "2015-06-02", "", "child"),
+                ("Oliver", "Hansen", "2019-11-21", "", "child"),
+            ],
+        ),
+        (
+            "Familien Haidari",
+            "Holtbjergparken 14",
+            "7400",
+            "Herning",
+            [
+                ("Mariam", "Haidari", "1991-02-17", "+45 52 11 90 33", "head"),
+                ("Ali", "Haidari", "2012-08-05", "", "child"),
+                ("Sara", "Haidari", "2016-03-14", "", "child"),
+            ],
+        ),
+        (
+            "Birthe Madsen",
+            "Østergade 3, 1. tv.",
+            "7400",
+            "Herning",
+            [
+                ("Birthe", "Madsen", "1949-12-01", "+45 97 12 34 56", "head"),
+            ],
+        ),
+    ],
+    "hjarta-till-hjarta": [
+        (
+            "Familjen Lind",
+            "Ryds allé 21",
+            "584 35",
+            "Linköping",
+            [
+                ("Jessica", "Lind", "1990-07-23", "070-123 45 67", "head"),
+                ("Alva", "Lind", "2014-01-09", "", "child"),
+                ("Melvin", "Lind", "2018-05-28", "", "child"),
+            ],
+        ),
+        (
+            "Familjen Kovalenko",
+            "Skäggetorp centrum 4",
+            "586 62",
+            "Linköping",
+            [
+                ("Olena", "Kovalenko", "1985-10-11", "073-987 65 43", "head"),
+                ("Andrii", "Kovalenko", "1983-03-02", "", "partner"),
+                ("Sofiia", "Kovalenko", "2011-12-19", "", "child"),
+            ],
+        ),
+    ],
+}
+
+
+def _load_people() -> None:
+    from datetime import date
+
+    from kindred.people import services as people
+    from kindred.people.models import Household, HouseholdMember, Person
+
+    for spec in DEMO_ORGS:
+        org = Organization.objects.get(slug=spec.slug)
+        with scope(organization=org):
+            coordinator = User.objects.get(email=f"coordinator@{spec.domain}")
+            for label, street, postcode, city, members in DEMO_HOUSEHOLDS[spec.slug]:
+                household = Household.objects.filter(organization=org, label=label).first()
+                if household is None:
+                    household = people.create_household(
+                        org=org,
+                        actor=coordinator,
+                        values={
+                            "label": label,
+                            "street": street,
+                            "postcode": postcode,
+                            "city": city,
+                            "country": spec.country,
+                        },
+                    )
+                for given, family, born, phone, relation in members:
+                    person = Person.objects.filter(
+                        organization=org, given_name=given, family_name=family
+                    ).first()
+                    if person is None:
+                        person = people.create_person(
+                            org=org,
+                            actor=coordinator,
+                            values={
+                                "given_name": given,
+                                "family_name": family,
+                                "birth_date": date.fromisoformat(born),
+                                "phone": phone,
+                                "street": street,
+                                "postcode": postcode,
+                                "city": city,
+                                "country": spec.country,
+                                "languages": [spec.language],
+                            },
+                        )
+                    if not HouseholdMember.objects.filter(
+                        person=person, household=household, left_on__isnull=True
+                    ).exists():
+                        people.add_to_household(
+                            org=org,
+                            household=household,
+                            person=person,
+                            relation=relation,
+                            actor=coordinator,
+                            joined_on=date(2025, 1, 15),
+                        )

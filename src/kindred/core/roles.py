@@ -28,6 +28,10 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     VIEW_AUDIT = "view_audit"
     USE_API = "use_api"
+    VIEW_PEOPLE = "view_people"
+    MANAGE_PEOPLE = "manage_people"
+    VIEW_PERSON_DETAILS = "view_person_details"
+    REVEAL_IDENTITY = "reveal_identity"
 
 
 ACTION_LABELS = {
@@ -39,6 +43,12 @@ ACTION_LABELS = {
     Action.MANAGE_MEMBERS: _("Invite members, change roles, remove members"),
     Action.VIEW_AUDIT: _("Read the audit log"),
     Action.USE_API: _("Create personal API tokens"),
+    Action.VIEW_PEOPLE: _("See persons and households (referrers: only their own)"),
+    Action.MANAGE_PEOPLE: _("Register and edit persons and households (referrers: their own)"),
+    Action.VIEW_PERSON_DETAILS: _(
+        "See contact details, notes and whether an identity number is recorded"
+    ),
+    Action.REVEAL_IDENTITY: _("Reveal identity numbers (every reveal is logged)"),
 }
 
 _ALL = frozenset(Role)
@@ -52,7 +62,15 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_MEMBERS: frozenset({Role.ADMIN}),
     Action.VIEW_AUDIT: frozenset({Role.ADMIN}),
     Action.USE_API: _ALL,
+    # A volunteer sees what a handout needs (names, household size) and no more.
+    Action.VIEW_PEOPLE: frozenset({Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER, Role.REFERRER}),
+    Action.MANAGE_PEOPLE: frozenset({Role.ADMIN, Role.COORDINATOR, Role.REFERRER}),
+    Action.VIEW_PERSON_DETAILS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.REFERRER}),
+    Action.REVEAL_IDENTITY: frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
+
+# Roles that see only the persons and households they registered themselves.
+OWN_RECORDS_ONLY = frozenset({Role.REFERRER})
 
 
 def can(role: str | None, action: Action) -> bool:

@@ -56,7 +56,7 @@ ORG_FIELDS = ("name", "country", "default_language", "currency", "time_zone")
 SITE_FIELDS = ("name", "kind", "street", "postcode", "city", "country")
 
 
-def _apply(instance, values: Mapping[str, Any], allowed: tuple[str, ...]) -> list[str]:
+def apply_values(instance, values: Mapping[str, Any], allowed: tuple[str, ...]) -> list[str]:
     unknown = set(values) - set(allowed)
     if unknown:
         raise Invalid(_("Unknown field."), field=sorted(unknown)[0])
@@ -78,7 +78,7 @@ def _apply(instance, values: Mapping[str, Any], allowed: tuple[str, ...]) -> lis
     return changed
 
 
-def _validate(instance, fields: list[str] | tuple[str, ...]) -> None:
+def validate_fields(instance, fields: list[str] | tuple[str, ...]) -> None:
     """Run model field validation on `fields` and turn the first problem into a DomainError."""
     from django.core.exceptions import ValidationError
 
@@ -90,7 +90,7 @@ def _validate(instance, fields: list[str] | tuple[str, ...]) -> None:
         raise Invalid(str(messages[0]), field=field) from error
 
 
-def _update(
+def update_and_audit(
     instance,
     values: Mapping[str, Any],
     fields: tuple[str, ...],
@@ -103,8 +103,8 @@ def _update(
     """Apply `values` to a locked `instance`, validate, save only what changed, and audit
     the old → new values. `check(changed)` runs extra rules before saving."""
     before = audit.snapshot(instance, fields)
-    changed = _apply(instance, values, fields)
-    _validate(instance, fields)
+    changed = apply_values(instance, values, fields)
+    validate_fields(instance, fields)
     if check is not None:
         check(changed)
     if changed:
@@ -145,7 +145,7 @@ def create_organization(
         default_language=default_language,
         time_zone=time_zone,
     )
-    _validate(org, ("slug", *ORG_FIELDS))
+    validate_fields(org, ("slug", *ORG_FIELDS))
     org.save()
     audit.log(
         org=org,
@@ -163,7 +163,7 @@ def update_organization(
     *, org: Organization, values: Mapping[str, Any], actor: User
 ) -> Organization:
     org = Organization.objects.select_for_update().get(pk=org.pk)
-    _update(org, values, ORG_FIELDS, org=org, actor=actor, action="organization.updated")
+    update_and_audit(org, values, ORG_FIELDS, org=org, actor=actor, action="organization.updated")
     return org
 
 
@@ -181,8 +181,8 @@ def _check_site_name(org: Organization, name: str, exclude_pk: int | None = None
 @transaction.atomic
 def create_site(*, org: Organization, values: Mapping[str, Any], actor: User) -> Site:
     site = Site(organization=org)
-    _apply(site, values, SITE_FIELDS)
-    _validate(site, SITE_FIELDS)
+    apply_values(site, values, SITE_FIELDS)
+    validate_fields(site, SITE_FIELDS)
     _check_site_name(org, site.name)
     try:
         with transaction.atomic():
@@ -207,7 +207,9 @@ def update_site(*, org: Organization, site: Site, values: Mapping[str, Any], act
         if "name" in changed:
             _check_site_name(org, site.name, exclude_pk=site.pk)
 
-    _update(site, values, SITE_FIELDS, org=org, actor=actor, action="site.updated", check=check)
+    update_and_audit(
+        site, values, SITE_FIELDS, org=org, actor=actor, action="site.updated", check=check
+    )
     return site
 
 
@@ -353,7 +355,7 @@ def invite_member(
         invited_by=actor,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
     )
-    _validate(invitation, ("email", "role"))
+    validate_fields(invitation, ("email", "role"))
     invitation.save()
     audit.log(
         org=org,

@@ -1,0 +1,326 @@
+"""Writes for persons and households. One transaction each, audited; identity numbers are
+validated per country, encrypted, blind-indexed, and revealing one is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import phonenumbers
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from kindred.core import audit
+from kindred.core.models import Organization, User
+from kindred.core.services import (
+    Conflict,
+    Invalid,
+    NotFound,
+    apply_values,
+    validate_fields,
+)
+
+from . import identity
+from .keys import context as _context
+from .keys import keys
+from .models import Household, HouseholdMember, Person, search_key
+
+PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "birth_date",
+    "birth_year",
+    "gender",
+    "phone",
+    "email",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "languages",
+    "notes",
+)
+HOUSEHOLD_FIELDS = ("label", "street", "postcode", "city", "country")
+# Never written to the audit log in clear.
+SENSITIVE = ("notes", "national_id")
+
+
+def identity_message(reason: str) -> str:
+    messages = {
+        "format": _("The identity number contains characters that do not belong in it."),
+        "length": _("The identity number has the wrong number of digits."),
+        "checksum": _("The identity number's check digit is wrong: check for a typo."),
+        "date": _("The identity number does not contain a valid birth date."),
+        "country": _(
+            "Identity numbers can be checked for Denmark, Sweden, Finland and Bulgaria only."
+        ),
+    }
+    return messages[reason]
+
+
+def normalise_phone(raw: str, country: str) -> str:
+    """E.164 (+4512345678) from any common way of writing a number."""
+    if not raw.strip():
+        return ""
+    try:
+        parsed = phonenumbers.parse(raw, country or None)
+    except phonenumbers.NumberParseException as error:
+        raise Invalid(_("Enter a phone number, e.g. +45 12 34 56 78."), field="phone") from error
+    if not phonenumbers.is_possible_number(parsed):
+        raise Invalid(_("This phone number has too few or too many digits."), field="phone")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _clean_person_values(org: Organization, values: Mapping[str, Any]) -> dict[str, Any]:
+    values = dict(values)
+    if "phone" in values and values["phone"] is not None:
+        values["phone"] = normalise_phone(values["phone"], values.get("country") or org.country)
+    if values.get("email"):
+        values["email"] = values["email"].strip().lower()
+    if values.get("birth_date"):
+        values["birth_year"] = values["birth_date"].year
+    return values
+
+
+def _set_national_id(org: Organization, person: Person, country: str, number: str) -> None:
+    try:
+        compact = identity.normalise(country, number)
+    except identity.IdentityError as error:
+        raise Invalid(identity_message(error.reason), field="national_id") from error
+    current = keys()
+    context = _context(org)
+    indexes = identity.blind_indexes(current, country, compact, context=context)
+    clash = Person.objects.filter(organization=org, national_id_index__in=indexes)
+    if person.pk:
+        clash = clash.exclude(pk=person.pk)
+    if clash.exists():
+        raise Conflict(
+            _("A person with this identity number is already registered."), field="national_id"
+        )
+    person.national_id_country = country.upper()
+    person.national_id_ciphertext = identity.encrypt(current, compact, context=context)
+    person.national_id_index = indexes[0]
+    if not person.birth_date:
+        person.birth_date = identity.birth_date(country, compact)
+        if person.birth_date:
+            person.birth_year = person.birth_date.year
+
+
+@transaction.atomic
+def create_person(
+    *,
+    org: Organization,
+    values: Mapping[str, Any],
+    actor: User | None,
+    national_id: tuple[str, str] | None = None,
+) -> Person:
+    """Register a person. `national_id` is (country, number) and is validated per country."""
+    person = Person(organization=org, created_by=actor)
+    apply_values(person, _clean_person_values(org, values), PERSON_FIELDS)
+    validate_fields(person, PERSON_FIELDS)
+    if national_id and national_id[1].strip():
+        _set_national_id(org, person, *national_id)
+    person.search_name = search_key(person.given_name, person.preferred_name, person.family_name)
+    person.save()
+    changes = {f: [None, getattr(person, f)] for f in PERSON_FIELDS if getattr(person, f)}
+    if person.has_national_id:
+        changes["national_id"] = [None, "set"]
+    audit.log(
+        org=org,
+        actor=actor,
+        action="person.created",
+        obj=person,
+        changes=changes,
+        sensitive=SENSITIVE,
+    )
+    return person
+
+
+@transaction.atomic
+def update_person(
+    *,
+    org: Organization,
+    person: Person,
+    values: Mapping[str, Any],
+    actor: User | None,
+    national_id: tuple[str, str] | None = None,
+) -> Person:
+    """Change a person's details; `national_id` (country, number) replaces the number."""
+    person = Person.objects.select_for_update().get(pk=person.pk, organization=org)
+    before = audit.snapshot(person, PERSON_FIELDS)
+    changed = apply_values(person, _clean_person_values(org, values), PERSON_FIELDS)
+    validate_fields(person, PERSON_FIELDS)
+    identity_fields = []
+    if national_id is not None and national_id[1].strip():
+        _set_national_id(org, person, *national_id)
+        identity_fields = [
+            "national_id_country",
+            "national_id_ciphertext",
+            "national_id_index",
+            "birth_date",
+            "birth_year",
+        ]
+    if not changed and not identity_fields:
+        return person
+    person.search_name = search_key(person.given_name, person.preferred_name, person.family_name)
+    person.save(update_fields=sorted({*changed, *identity_fields, "search_name", "updated_at"}))
+    changes = audit.diff(person, before, changed)
+    if identity_fields:
+        changes["national_id"] = ["", ""]
+    audit.log(
+        org=org,
+        actor=actor,
+        action="person.updated",
+        obj=person,
+        changes=changes,
+        sensitive=SENSITIVE,
+    )
+    return person
+
+
+@transaction.atomic
+def reveal_national_id(*, org: Organization, person: Person, actor: User) -> str:
+    """The identity number in clear, for a role allowed to see it. Every reveal is audited."""
+    if not person.has_national_id:
+        raise NotFound(_("No identity number is recorded for this person."))
+    compact = identity.decrypt(keys(), person.national_id_ciphertext, context=_context(org))
+    audit.log(org=org, actor=actor, action="person.identity_revealed", obj=person)
+    return compact
+
+
+def rotate_keys(*, batch_size: int = 500, progress=None) -> int:
+    """Re-encrypt and re-index every identity number with the newest key, across all
+    organisations. Afterwards older keys can be removed from KINDRED_ENCRYPTION_KEYS.
+    Each batch is its own transaction, so a rotation can be interrupted and resumed."""
+    current = keys()
+    newest = current[0]
+    rewritten = 0
+    with scopes_disabled():
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    Person.objects.select_for_update()
+                    .exclude(national_id_ciphertext="")
+                    .exclude(
+                        national_id_ciphertext__startswith=f"{identity.FORMAT_VERSION}:{newest.id}:"
+                    )
+                    .select_related("organization")
+                    .order_by("pk")[:batch_size]
+                )
+                if not batch:
+                    return rewritten
+                for person in batch:
+                    context = _context(person.organization)
+                    compact = identity.decrypt(
+                        current, person.national_id_ciphertext, context=context
+                    )
+                    person.national_id_ciphertext = identity.encrypt(
+                        current, compact, context=context
+                    )
+                    person.national_id_index = identity.blind_index(
+                        newest, person.national_id_country, compact, context=context
+                    )
+                    person.save(update_fields=["national_id_ciphertext", "national_id_index"])
+                rewritten += len(batch)
+            if progress is not None:
+                progress(rewritten)
+
+
+# Households --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_household(
+    *, org: Organization, values: Mapping[str, Any], actor: User | None
+) -> Household:
+    household = Household(organization=org, created_by=actor)
+    apply_values(household, values, HOUSEHOLD_FIELDS)
+    validate_fields(household, HOUSEHOLD_FIELDS)
+    household.save()
+    audit.log(
+        org=org,
+        actor=actor,
+        action="household.created",
+        obj=household,
+        changes={
+            f: [None, getattr(household, f)] for f in HOUSEHOLD_FIELDS if getattr(household, f)
+        },
+    )
+    return household
+
+
+@transaction.atomic
+def add_to_household(
+    *,
+    org: Organization,
+    household: Household,
+    person: Person,
+    relation: str,
+    actor: User | None,
+    joined_on: date | None = None,
+) -> HouseholdMember:
+    """Make `person` a member of `household`. A person belongs to one household at a time:
+    joining a new one ends the current membership (history is kept)."""
+    if relation not in HouseholdMember.Relation.values:
+        raise Invalid(_("Choose a valid relation."), field="relation")
+    joined_on = joined_on or timezone.localdate()
+    person = Person.objects.select_for_update().get(pk=person.pk, organization=org)
+    current = HouseholdMember.objects.filter(person=person, left_on__isnull=True).first()
+    if current is not None:
+        if current.household_id == household.pk:
+            raise Conflict(_("This person is already a member of this household."), field="person")
+        if joined_on < current.joined_on:
+            raise Invalid(
+                _("The date must be on or after the day they joined their current household."),
+                field="joined_on",
+            )
+        current.left_on = joined_on
+        current.save(update_fields=["left_on"])
+        audit.log(
+            org=org,
+            actor=actor,
+            action="household.member_left",
+            obj=current,
+            changes={"left_on": [None, joined_on.isoformat()]},
+        )
+    member = HouseholdMember.objects.create(
+        organization=org,
+        household=household,
+        person=person,
+        relation=relation,
+        joined_on=joined_on,
+    )
+    audit.log(
+        org=org,
+        actor=actor,
+        action="household.member_added",
+        obj=member,
+        changes={"relation": [None, relation], "household": [None, household.label]},
+    )
+    return member
+
+
+@transaction.atomic
+def leave_household(
+    *, org: Organization, member: HouseholdMember, actor: User | None, left_on: date | None = None
+) -> HouseholdMember:
+    member = HouseholdMember.objects.select_for_update().get(pk=member.pk, organization=org)
+    if member.left_on is not None:
+        raise Conflict(_("This person has already left the household."))
+    left_on = left_on or timezone.localdate()
+    if left_on < member.joined_on:
+        raise Invalid(_("The date must be on or after the day they joined."), field="left_on")
+    member.left_on = left_on
+    member.save(update_fields=["left_on"])
+    audit.log(
+        org=org,
+        actor=actor,
+        action="household.member_left",
+        obj=member,
+        changes={"left_on": [None, left_on.isoformat()]},
+    )
+    return member
