@@ -13,6 +13,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("kindred.core.urls")),
+    path("", include("kindred.people.urls")),
 ]
 
 if os.environ.get("KINDRED_BENCH_VIEWS") == "1":

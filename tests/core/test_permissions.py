@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -26,6 +27,9 @@ from kindred.core import services, tasks
 from kindred.core import urls as core_urls
 from kindred.core.models import ApiToken, Invitation, Membership, Organization, Site, TaskProgress
 from kindred.core.roles import ACTION_LABELS, PERMISSIONS, Action, Role, can
+from kindred.people import services as people_services
+from kindred.people import urls as people_urls
+from kindred.people.models import Household, HouseholdMember, Person
 from tests.conftest import admin_of, api_token, make_member, make_site, snapshot
 
 ROLES_MD = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
@@ -48,6 +52,36 @@ class World:
     progress: TaskProgress
     finished: TaskProgress
     own_token: ApiToken
+    # People records, registered by the user (a referrer sees only their own) or, for the
+    # outsider, by the administrator: a person with an identity number in a household,
+    # and a person in none (to be added to it).
+    person: Person | None = None
+    household: Household | None = None
+    household_member: HouseholdMember | None = None
+    joiner: Person | None = None
+
+
+MATRIX_CPR = "211062-5629"
+
+
+def build_people(world: World, owner) -> None:
+    org = world.org
+    with scope(organization=org):
+        world.person = people_services.create_person(
+            org=org,
+            values={"given_name": "Anna", "family_name": "Matrix", "phone": "21436587"},
+            actor=owner,
+            national_id=("DK", MATRIX_CPR),
+        )
+        world.joiner = people_services.create_person(
+            org=org, values={"given_name": "Bo", "family_name": "Matrix"}, actor=owner
+        )
+        world.household = people_services.create_household(
+            org=org, values={"label": "Matrix"}, actor=owner
+        )
+        world.household_member = people_services.add_to_household(
+            org=org, household=world.household, person=world.person, relation="head", actor=owner
+        )
 
 
 def build_world(org: Organization, user) -> World:
@@ -76,7 +110,9 @@ def build_world(org: Organization, user) -> World:
         result.parent.mkdir(parents=True, exist_ok=True)
         result.write_text("Time (UTC)\n", encoding="utf-8")
         own_token, _raw = services.create_api_token(org=org, user=owner, name="own")
-    return World(org, user, site, victim, invitation, progress, finished, own_token)
+    world = World(org, user, site, victim, invitation, progress, finished, own_token)
+    build_people(world, owner)
+    return world
 
 
 @pytest.fixture(autouse=True)
@@ -87,11 +123,12 @@ def _data_dir(settings, tmp_path):
 @dataclass(frozen=True)
 class Endpoint:
     kind: str  # "page" or "api"
-    route: str  # the URL name (pages) or the ninja path template (API)
+    route: str  # the URL name (pages; "app:name" outside core) or the ninja path template (API)
     method: str
     action: Action
     args: Callable[[World], dict] = lambda w: {}
     data: Callable[[World], dict] | None = None
+    query: Callable[[World], dict] | None = None  # API query parameters
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.method}:{self.route}"
@@ -103,8 +140,10 @@ class Endpoint:
     def url(self, world: World) -> str:
         if self.kind == "page":
             kwargs = {"org_slug": world.org.slug, **self.args(world)}
-            return reverse(f"core:{self.route}", kwargs=kwargs)
-        return "/api/v1" + self.route.format(slug=world.org.slug, **self.args(world))
+            name = self.route if ":" in self.route else f"core:{self.route}"
+            return reverse(name, kwargs=kwargs)
+        url = "/api/v1" + self.route.format(slug=world.org.slug, **self.args(world))
+        return f"{url}?{urlencode(self.query(world))}" if self.query else url
 
     def send(self, client: Client, world: World, **headers):
         url = self.url(world)
@@ -140,6 +179,64 @@ ORG_SETTINGS = {
     "time_zone": "Europe/Copenhagen",
 }
 NEW_SITE = {"name": "Butikken", "kind": "shop", "city": "Ikast"}
+
+
+def _person(w: World) -> dict:
+    return {"person_id": w.person.pk}
+
+
+def _household(w: World) -> dict:
+    return {"household_id": w.household.pk}
+
+
+PEOPLE_PAGES = [
+    Endpoint("page", "people:persons", "GET", Action.VIEW_PEOPLE),
+    Endpoint("page", "people:person-new", "GET", Action.MANAGE_PEOPLE),
+    Endpoint(
+        "page",
+        "people:person-new",
+        "POST",
+        Action.MANAGE_PEOPLE,
+        data=lambda w: {"given_name": "Carl", "family_name": "New"},
+    ),
+    Endpoint("page", "people:person", "GET", Action.VIEW_PEOPLE, _person),
+    Endpoint("page", "people:person-edit", "GET", Action.MANAGE_PEOPLE, _person),
+    Endpoint(
+        "page",
+        "people:person-edit",
+        "POST",
+        Action.MANAGE_PEOPLE,
+        _person,
+        lambda w: {"given_name": "Anna", "family_name": "Renamed"},
+    ),
+    Endpoint("page", "people:person-reveal", "POST", Action.REVEAL_IDENTITY, _person),
+    Endpoint("page", "people:households", "GET", Action.VIEW_PEOPLE),
+    Endpoint("page", "people:household-new", "GET", Action.MANAGE_PEOPLE),
+    Endpoint(
+        "page",
+        "people:household-new",
+        "POST",
+        Action.MANAGE_PEOPLE,
+        data=lambda w: {"label": "Nielsen"},
+    ),
+    Endpoint("page", "people:household", "GET", Action.VIEW_PEOPLE, _household),
+    Endpoint("page", "people:household-member-add", "GET", Action.MANAGE_PEOPLE, _household),
+    Endpoint(
+        "page",
+        "people:household-member-add",
+        "POST",
+        Action.MANAGE_PEOPLE,
+        _household,
+        lambda w: {"person": w.joiner.pk, "relation": "child"},
+    ),
+    Endpoint(
+        "page",
+        "people:household-member-leave",
+        "POST",
+        Action.MANAGE_PEOPLE,
+        lambda w: {"household_id": w.household.pk, "member_id": w.household_member.pk},
+    ),
+]
 
 PAGES = [
     Endpoint("page", "dashboard", "GET", Action.VIEW_DASHBOARD),
@@ -207,6 +304,7 @@ PAGES = [
         Action.VIEW_AUDIT,
         lambda w: {"progress_id": w.finished.pk},
     ),
+    *PEOPLE_PAGES,
 ]
 
 _SITE = ORG_API_PREFIX + "/sites/{site_id}"
@@ -220,6 +318,62 @@ def _api_site(w: World) -> dict:
 def _api_member(w: World) -> dict:
     return {"member_id": w.victim.pk}
 
+
+_PERSONS = ORG_API_PREFIX + "/persons"
+_PERSON = _PERSONS + "/{person_id}"
+_HOUSEHOLDS = ORG_API_PREFIX + "/households"
+_HOUSEHOLD = _HOUSEHOLDS + "/{household_id}"
+
+
+def _api_person(w: World) -> dict:
+    return {"person_id": w.person.pk}
+
+
+def _api_household(w: World) -> dict:
+    return {"household_id": w.household.pk}
+
+
+def _api_household_member(w: World) -> dict:
+    return {"household_id": w.household.pk, "member_id": w.household_member.pk}
+
+
+PEOPLE_API = [
+    Endpoint("api", _PERSONS, "GET", Action.VIEW_PEOPLE),
+    Endpoint("api", _PERSONS, "POST", Action.MANAGE_PEOPLE, data=lambda w: {"given_name": "Carl"}),
+    Endpoint(
+        "api",
+        _PERSONS + "/lookup",
+        "GET",
+        Action.REVEAL_IDENTITY,
+        query=lambda w: {"country": "DK", "number": MATRIX_CPR},
+    ),
+    Endpoint("api", _PERSON, "GET", Action.VIEW_PEOPLE, _api_person),
+    Endpoint(
+        "api", _PERSON, "PATCH", Action.MANAGE_PEOPLE, _api_person, lambda w: {"city": "Ikast"}
+    ),
+    Endpoint(
+        "api", _PERSON + "/reveal-identity-number", "POST", Action.REVEAL_IDENTITY, _api_person
+    ),
+    Endpoint("api", _HOUSEHOLDS, "GET", Action.VIEW_PEOPLE),
+    Endpoint("api", _HOUSEHOLDS, "POST", Action.MANAGE_PEOPLE, data=lambda w: {"label": "Nielsen"}),
+    Endpoint("api", _HOUSEHOLD, "GET", Action.VIEW_PEOPLE, _api_household),
+    Endpoint(
+        "api",
+        _HOUSEHOLD + "/members",
+        "POST",
+        Action.MANAGE_PEOPLE,
+        _api_household,
+        lambda w: {"person_id": w.joiner.pk, "relation": "child"},
+    ),
+    Endpoint(
+        "api",
+        _HOUSEHOLD + "/members/{member_id}/leave",
+        "POST",
+        Action.MANAGE_PEOPLE,
+        _api_household_member,
+        lambda w: {},
+    ),
+]
 
 API = [
     Endpoint("api", ORG_API_PREFIX, "GET", Action.VIEW_DASHBOARD),
@@ -253,6 +407,7 @@ API = [
         Action.MANAGE_MEMBERS,
         lambda w: {"invitation_id": w.invitation.pk},
     ),
+    *PEOPLE_API,
 ]
 
 ENDPOINTS = PAGES + API
@@ -326,8 +481,9 @@ def test_outsider_gets_404_everywhere_and_changes_nothing(
 
 def _org_page_patterns() -> dict[str, URLPattern]:
     return {
-        p.name: p
-        for p in core_urls.urlpatterns
+        prefix + p.name: p
+        for prefix, module in (("", core_urls), ("people:", people_urls))
+        for p in module.urlpatterns
         if isinstance(p, URLPattern) and str(p.pattern).startswith(ORG_PAGE_PREFIX)
     }
 
@@ -369,8 +525,71 @@ def test_every_org_api_endpoint_is_in_the_matrix_with_the_action_it_declares():
 
 
 def test_matrix_exercises_every_action_allowed_and_denied():
-    actions = {e.action for e in ENDPOINTS}
+    actions = {e.action for e in ENDPOINTS} | set(OUTPUT_ACTIONS)
     assert actions == set(Action)
+
+
+# Actions that decide what an answer contains rather than whether there is one, with the
+# fields they reveal. The test below checks them for every role on every API answer that
+# shows persons or households.
+OUTPUT_ACTIONS = {
+    Action.VIEW_PERSON_DETAILS: {
+        "person": {"phone", "email", "street", "notes", "birth_date", "has_national_id"},
+        "household": {"street", "postcode", "city", "country"},
+    }
+}
+_SHOWS = {
+    _PERSONS: "person",
+    _PERSONS + "/lookup": "person",
+    _PERSON: "person",
+    _HOUSEHOLDS: "household",
+    _HOUSEHOLD: "household",
+}
+OUTPUT_CASES = [
+    (role, endpoint)
+    for role in Role
+    for endpoint in PEOPLE_API
+    if endpoint.safe and endpoint.route in _SHOWS and can(role, endpoint.action)
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "endpoint"), OUTPUT_CASES, ids=[f"{r}-{e}" for r, e in OUTPUT_CASES]
+)
+def test_each_role_sees_exactly_the_fields_the_permission_table_allows(
+    role, endpoint, org, request
+):
+    user = request.getfixturevalue(role.value)
+    world = build_world(org, user)
+    client, headers = _token_client(org, user)
+
+    response = endpoint.send(client, world, **headers)
+
+    assert response.status_code == 200, response.content[:500]
+    body = response.json()
+    shown = set(body["items"][0] if "items" in body else body)
+    for action, fields in OUTPUT_ACTIONS.items():
+        detail = fields[_SHOWS[endpoint.route]]
+        if can(role, action):
+            assert detail <= shown, detail - shown
+        else:
+            assert not detail & shown, detail & shown
+
+
+@pytest.mark.parametrize("role", [r for r in Role if can(r, Action.VIEW_PEOPLE)], ids=str)
+def test_the_person_page_shows_contact_details_exactly_to_roles_allowed(role, org, request):
+    user = request.getfixturevalue(role.value)
+    world = build_world(org, user)
+    client = Client()
+    client.force_login(user)
+
+    body = client.get(reverse("people:person", args=[org.slug, world.person.pk])).content.decode()
+
+    assert "Anna Matrix" in body
+    shown = {"phone": "+4521436587" in body, "identity": "Recorded, DK" in body}
+    expected = can(role, Action.VIEW_PERSON_DETAILS)
+    assert shown == {"phone": expected, "identity": expected}
+    assert MATRIX_CPR not in body and MATRIX_CPR.replace("-", "") not in body
 
 
 # docs/roles.md shows the same table.

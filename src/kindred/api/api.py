@@ -25,8 +25,10 @@ errors.install(api)
 
 def _register_routers() -> None:
     from kindred.core.api import router as core_router
+    from kindred.people.api import router as people_router
 
     api.add_router("/", core_router)
+    api.add_router("/", people_router)
 
 
 _register_routers()

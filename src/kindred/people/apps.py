@@ -8,4 +8,17 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People and households")
 
     def ready(self) -> None:
+        from kindred.core import audit
+
         from . import checks  # noqa: F401  (registers the system checks)
+
+        audit.register(
+            {
+                "person.created": _("Person registered"),
+                "person.updated": _("Person changed"),
+                "person.identity_revealed": _("Identity number revealed"),
+                "household.created": _("Household created"),
+                "household.member_added": _("Added to household"),
+                "household.member_left": _("Left household"),
+            }
+        )

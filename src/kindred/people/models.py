@@ -5,10 +5,12 @@ ciphertext and `national_id_index` an HMAC blind index for exact lookup (people/
 """
 
 import unicodedata
+from datetime import date
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
@@ -81,6 +83,18 @@ class Person(models.Model):
     @property
     def has_national_id(self) -> bool:
         return bool(self.national_id_ciphertext)
+
+    def age_on(self, day: date) -> int | None:
+        """Whole years on `day`; None without a birth date (a birth year alone is not
+        precise enough to tell, e.g., whether a child is still under 18)."""
+        if self.birth_date is None:
+            return None
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - before_birthday
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on(timezone.localdate())
 
 
 class Household(models.Model):

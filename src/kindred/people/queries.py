@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from kindred.core.models import Membership, Organization
 from kindred.core.roles import OWN_RECORDS_ONLY
@@ -44,7 +44,29 @@ def visible_households(org: Organization, membership: Membership) -> QuerySet[Ho
     return qs
 
 
-def persons(org: Organization, *, membership: Membership, search: str = "") -> QuerySet[Person]:
+PERSON_SORTS = {
+    "name": ("family_name", "given_name"),
+    "-name": ("-family_name", "-given_name"),
+    "created": ("created_at",),
+    "-created": ("-created_at",),
+}
+HOUSEHOLD_SORTS = {
+    "label": ("label",),
+    "-label": ("-label",),
+    "created": ("created_at",),
+    "-created": ("-created_at",),
+}
+
+
+def persons(
+    org: Organization,
+    *,
+    membership: Membership,
+    search: str = "",
+    household: int | None = None,
+    sort: str = "name",
+) -> QuerySet[Person]:
+    """The visible persons matching `search`; `household` narrows to its current members."""
     qs = visible_persons(org, membership)
     if search:
         key = search_key(search)
@@ -53,14 +75,62 @@ def persons(org: Organization, *, membership: Membership, search: str = "") -> Q
         for word in words:
             condition &= Q(search_name__contains=word)
         qs = qs.filter(condition | Q(email__iexact=search.strip()))
-    return qs.order_by("family_name", "given_name", "pk")
+    if household is not None:
+        current = HouseholdMember.objects.filter(household_id=household, left_on__isnull=True)
+        qs = qs.filter(pk__in=current.values("person_id"))
+    return qs.order_by(*PERSON_SORTS.get(sort, PERSON_SORTS["name"]), "pk")
 
 
 def current_members(household: Household) -> QuerySet[HouseholdMember]:
     return household.members.filter(left_on__isnull=True).select_related("person")
 
 
-def households(org: Organization, *, membership: Membership) -> QuerySet[Household]:
-    return visible_households(org, membership).annotate(
-        size=Count("members", filter=Q(members__left_on__isnull=True))
+def households(
+    org: Organization, *, membership: Membership, search: str = "", sort: str = "label"
+) -> QuerySet[Household]:
+    """The visible households, each with `size`: its number of current members."""
+    qs = visible_households(org, membership)
+    if search:
+        qs = qs.filter(Q(label__icontains=search) | Q(city__icontains=search))
+    return qs.annotate(size=Count("members", filter=Q(members__left_on__isnull=True))).order_by(
+        *HOUSEHOLD_SORTS.get(sort, HOUSEHOLD_SORTS["label"]), "pk"
+    )
+
+
+# Pages --------------------------------------------------------------------------------------
+
+
+def person_list(
+    org: Organization,
+    *,
+    membership: Membership,
+    search: str = "",
+    in_household: bool | None = None,
+    sort: str = "name",
+) -> QuerySet[Person]:
+    """`persons()` for the list page: `in_household` keeps those with (True) or without
+    (False) a current household; each row carries `current_household_id` and
+    `current_household_label`, so the page costs the same few queries for any number of rows."""
+    current = HouseholdMember.objects.filter(person=OuterRef("pk"), left_on__isnull=True)
+    qs = persons(org, membership=membership, search=search, sort=sort)
+    if in_household is not None:
+        qs = qs.filter(Exists(current)) if in_household else qs.exclude(Exists(current))
+    return qs.annotate(
+        current_household_id=Subquery(current.values("household_id")[:1]),
+        current_household_label=Subquery(current.values("household__label")[:1]),
+    )
+
+
+def household_history(person: Person) -> QuerySet[HouseholdMember]:
+    """Every household the person has belonged to, the current one first."""
+    return person.households.select_related("household").order_by(
+        F("left_on").desc(nulls_first=True), "-joined_on", "-pk"
+    )
+
+
+def former_members(household: Household) -> QuerySet[HouseholdMember]:
+    return (
+        household.members.filter(left_on__isnull=False)
+        .select_related("person")
+        .order_by("-left_on", "-pk")
     )

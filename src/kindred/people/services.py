@@ -45,6 +45,8 @@ PERSON_FIELDS = (
     "notes",
 )
 HOUSEHOLD_FIELDS = ("label", "street", "postcode", "city", "country")
+# The earliest birth year the database accepts (Person's person_birth_year_plausible).
+EARLIEST_BIRTH_YEAR = 1850
 # Never written to the audit log in clear.
 SENSITIVE = ("notes", "national_id")
 
@@ -91,6 +93,11 @@ def _set_national_id(org: Organization, person: Person, country: str, number: st
         compact = identity.normalise(country, number)
     except identity.IdentityError as error:
         raise Invalid(identity_message(error.reason), field="national_id") from error
+    encoded = identity.birth_date(country, compact)
+    if encoded is not None and encoded.year < EARLIEST_BIRTH_YEAR:
+        # Valid in form (Finnish "+" and Bulgarian numbers encode the 1800s) but nobody
+        # alive: a typo. The database refuses such birth years (person_birth_year_plausible).
+        raise Invalid(identity_message("date"), field="national_id")
     current = keys()
     context = _context(org)
     indexes = identity.blind_indexes(current, country, compact, context=context)
@@ -137,6 +144,26 @@ def create_person(
         changes=changes,
         sensitive=SENSITIVE,
     )
+    return person
+
+
+@transaction.atomic
+def register_person(
+    *,
+    org: Organization,
+    values: Mapping[str, Any],
+    actor: User | None,
+    national_id: tuple[str, str] | None = None,
+    household: Household | None = None,
+    relation: str = "",
+) -> Person:
+    """Register a person and, optionally, make them a member of `household` at once.
+    Both happen or neither: a refused membership leaves no half-registered person."""
+    person = create_person(org=org, values=values, actor=actor, national_id=national_id)
+    if household is not None:
+        add_to_household(
+            org=org, household=household, person=person, relation=relation, actor=actor
+        )
     return person
 
 

@@ -2,7 +2,6 @@
 
 from django.conf import settings as django_settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,12 +15,7 @@ from ..forms import ApiTokenForm, AuditFilterForm, InviteForm, OrganizationForm,
 from ..models import ApiToken, Invitation, Membership, Site, TaskProgress
 from ..roles import ACTION_LABELS, PERMISSIONS, Action, Role, can
 from ..scoping import org_view
-
-PAGE_SIZE = 25
-
-
-def _page(request: HttpRequest, qs, size: int = PAGE_SIZE):
-    return Paginator(qs, size).get_page(request.GET.get("page"))
+from .helpers import form_error, paginate
 
 
 def _attempt(request: HttpRequest, action, success: str) -> bool:
@@ -34,10 +28,6 @@ def _attempt(request: HttpRequest, action, success: str) -> bool:
         return False
     messages.success(request, success)
     return True
-
-
-def _form_errors_from(form, error: services.DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 @org_view(Action.VIEW_DASHBOARD)
@@ -60,7 +50,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
         try:
             services.update_organization(org=org, values=form.cleaned_data, actor=request.user)
         except services.DomainError as error:
-            _form_errors_from(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Settings saved."))
             return redirect("core:settings", org_slug=org.slug)
@@ -83,7 +73,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         sort=request.GET.get("sort", "name"),
     )
     context = {
-        "page": _page(request, qs),
+        "page": paginate(request, qs),
         "kinds": Site.Kind.choices,
         "q": request.GET.get("q", ""),
         "kind": request.GET.get("kind", ""),
@@ -107,7 +97,7 @@ def site_edit(request: HttpRequest, site_id: int | None = None) -> HttpResponse:
             else:
                 services.update_site(org=org, site=site, values=values, actor=request.user)
         except services.DomainError as error:
-            _form_errors_from(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Site saved."))
             return redirect("core:sites", org_slug=org.slug)
@@ -137,7 +127,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         sort=request.GET.get("sort", "name"),
     )
     context = {
-        "page": _page(request, qs),
+        "page": paginate(request, qs),
         "roles": Role.choices,
         "q": request.GET.get("q", ""),
         "role": request.GET.get("role", ""),
@@ -166,7 +156,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except services.DomainError as error:
-            _form_errors_from(form, error)
+            form_error(form, error)
         else:
             messages.success(
                 request,
@@ -241,7 +231,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     qs = queries.audit_entries(request.org, filters)
     context = {
         "form": form,
-        "page": _page(request, qs, 50),
+        "page": paginate(request, qs, 50),
         "actions": queries.audit_actions(request.org),
     }
     template = "core/_audit_rows.html" if request.htmx else "core/audit_log.html"
@@ -290,7 +280,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
                 org=request.org, user=request.user, name=form.cleaned_data["name"]
             )
         except services.DomainError as error:
-            _form_errors_from(form, error)
+            form_error(form, error)
         else:
             form = ApiTokenForm()
     tokens = ApiToken.objects.filter(organization=request.org, user=request.user)

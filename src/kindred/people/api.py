@@ -1,0 +1,437 @@
+"""API endpoints for persons and households (thin: parse, check, call a service or query).
+
+What a caller sees follows the role: without `VIEW_PERSON_DETAILS` (volunteers) the contact
+details, address, birth date, notes and the identity-number fields are left out of the JSON
+altogether (not sent as null, so "no phone recorded" cannot be confused with "not shown").
+The identity number itself is never in ordinary output: only `has_national_id` and
+`national_id_country`, and the number in clear from the audited reveal endpoint.
+Referrers (`OWN_RECORDS_ONLY`) see only their own records; anything else answers 404.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+from pydantic import SerializationInfo, SerializerFunctionWrapHandler, model_serializer
+
+from kindred.api.auth import org_endpoint
+from kindred.api.pagination import PagePagination
+from kindred.core.api import ERRORS
+from kindred.core.roles import Action, can
+from kindred.core.services import Invalid, NotFound
+
+from . import identity, queries, services
+from .models import HouseholdMember, Person
+
+router = Router()
+
+Gender = Literal["female", "male", "other", ""]
+Relation = Literal["head", "partner", "child", "other_adult"]
+# The database allows birth years 1850 to 2200 (a CHECK constraint); refuse others as input.
+EARLIEST_BIRTH_DATE = date(1850, 1, 1)
+LATEST_BIRTH_DATE = date(2200, 12, 31)
+LanguageCode = Annotated[str, Field(min_length=1, max_length=10)]
+# Ids that reach a query other than a primary-key lookup must fit a 64-bit integer.
+MAX_ID = 2**63 - 1
+
+_DETAIL = "Only for roles that may see person details (not volunteers); left out otherwise."
+
+
+class RoleFilteredSchema(Schema):
+    """Leaves `DETAIL_FIELDS` out of the JSON unless the caller's role may see person
+    details. ninja passes the request in the serialisation context; without one (no
+    request, or a request without an organisation role) the fields are left out."""
+
+    DETAIL_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _hide_details(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo):
+        data = handler(self)
+        request = (info.context or {}).get("request")
+        if not can(getattr(request, "role", None), Action.VIEW_PERSON_DETAILS):
+            for field in self.DETAIL_FIELDS:
+                data.pop(field, None)
+        return data
+
+
+# Persons -----------------------------------------------------------------------------------
+
+
+class PersonOut(RoleFilteredSchema):
+    DETAIL_FIELDS = frozenset(
+        {
+            "birth_date",
+            "phone",
+            "email",
+            "street",
+            "postcode",
+            "city",
+            "country",
+            "notes",
+            "has_national_id",
+            "national_id_country",
+        }
+    )
+
+    id: int
+    given_name: str
+    family_name: str
+    preferred_name: str
+    full_name: str
+    birth_year: int | None
+    gender: Gender
+    languages: list[str]
+    created_at: datetime
+    updated_at: datetime
+    birth_date: date | None = Field(None, description=_DETAIL)
+    phone: str | None = Field(None, description=_DETAIL + " E.164, e.g. +4512345678.")
+    email: str | None = Field(None, description=_DETAIL)
+    street: str | None = Field(None, description=_DETAIL)
+    postcode: str | None = Field(None, description=_DETAIL)
+    city: str | None = Field(None, description=_DETAIL)
+    country: str | None = Field(None, description=_DETAIL)
+    notes: str | None = Field(None, description=_DETAIL)
+    has_national_id: bool | None = Field(
+        None, description=_DETAIL + " Whether an identity number is recorded."
+    )
+    national_id_country: str | None = Field(
+        None, description=_DETAIL + " The country of the recorded identity number, or null."
+    )
+
+    @staticmethod
+    def resolve_national_id_country(obj: Person) -> str | None:
+        return obj.national_id_country or None
+
+
+class NationalIdIn(Schema):
+    country: str = Field(..., max_length=2, description="DK, SE, FI or BG.")
+    number: str = Field(..., max_length=40, description="Written with or without separators.")
+
+
+class PersonIn(Schema):
+    given_name: str = Field(..., min_length=1, max_length=100)
+    family_name: str = Field("", max_length=100)
+    preferred_name: str = Field("", max_length=100)
+    birth_date: date | None = Field(None, ge=EARLIEST_BIRTH_DATE, le=LATEST_BIRTH_DATE)
+    birth_year: int | None = Field(None, ge=1850, le=2200)
+    gender: Gender = ""
+    phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    street: str = Field("", max_length=200)
+    postcode: str = Field("", max_length=20)
+    city: str = Field("", max_length=100)
+    country: str = Field("", max_length=2)
+    languages: list[LanguageCode] = Field([], max_length=20)
+    notes: str = Field("", max_length=10_000)
+    national_id: NationalIdIn | None = Field(
+        None, description="Validated for its country, stored encrypted, never shown again."
+    )
+
+
+class PersonPatch(Schema):
+    given_name: str | None = Field(None, min_length=1, max_length=100)
+    family_name: str | None = Field(None, max_length=100)
+    preferred_name: str | None = Field(None, max_length=100)
+    birth_date: date | None = Field(None, ge=EARLIEST_BIRTH_DATE, le=LATEST_BIRTH_DATE)
+    birth_year: int | None = Field(None, ge=1850, le=2200)
+    gender: Gender | None = None
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    street: str | None = Field(None, max_length=200)
+    postcode: str | None = Field(None, max_length=20)
+    city: str | None = Field(None, max_length=100)
+    country: str | None = Field(None, max_length=2)
+    languages: list[LanguageCode] | None = Field(None, max_length=20)
+    notes: str | None = Field(None, max_length=10_000)
+    national_id: NationalIdIn | None = Field(
+        None, description="Replaces the recorded identity number."
+    )
+
+
+class PersonFilter(Schema):
+    q: str = Field("", max_length=200, description="Search in names (any order, any accents).")
+    household: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Only the current members of a household."
+    )
+    sort: Literal["name", "-name", "created", "-created"] = "name"
+
+
+class LookupFilter(Schema):
+    country: str = Field(..., max_length=2, description="DK, SE, FI or BG.")
+    number: str = Field(..., min_length=1, max_length=40)
+
+
+class RevealedOut(Schema):
+    national_id: str
+    country: str
+
+
+def _national_id(payload: NationalIdIn | None) -> tuple[str, str] | None:
+    return (payload.country, payload.number) if payload is not None else None
+
+
+def _person(request: HttpRequest, person_id: int) -> Person:
+    return get_object_or_404(queries.visible_persons(request.org, request.membership), pk=person_id)
+
+
+@router.get(
+    "/organizations/{slug}/persons",
+    response={200: list[PersonOut], **ERRORS},
+    tags=["persons"],
+    summary="Persons",
+)
+@org_endpoint(Action.VIEW_PEOPLE)
+@paginate(PagePagination)
+def person_list(request: HttpRequest, slug: str, filters: Query[PersonFilter]):
+    return queries.persons(
+        request.org,
+        membership=request.membership,
+        search=filters.q.strip(),
+        household=filters.household,
+        sort=filters.sort,
+    )
+
+
+@router.post(
+    "/organizations/{slug}/persons",
+    response={201: PersonOut, **ERRORS},
+    tags=["persons"],
+    summary="Register a person",
+)
+@org_endpoint(Action.MANAGE_PEOPLE)
+def person_create(request: HttpRequest, slug: str, payload: PersonIn):
+    person = services.create_person(
+        org=request.org,
+        values=payload.dict(exclude={"national_id"}),
+        actor=request.user,
+        national_id=_national_id(payload.national_id),
+    )
+    return Status(201, person)
+
+
+# Registered before /persons/{person_id} so that "lookup" is never read as an id.
+@router.get(
+    "/organizations/{slug}/persons/lookup",
+    response={200: PersonOut, **ERRORS},
+    tags=["persons"],
+    summary="Find a person by identity number",
+)
+@org_endpoint(Action.REVEAL_IDENTITY)
+def person_lookup(request: HttpRequest, slug: str, filters: Query[LookupFilter]):
+    # Checking the number first names what is wrong with it; an unknown number is a 404.
+    try:
+        identity.normalise(filters.country, filters.number)
+    except identity.IdentityError as error:
+        field = "country" if error.reason == "country" else "number"
+        raise Invalid(services.identity_message(error.reason), field=field) from error
+    person = queries.find_by_national_id(request.org, filters.country, filters.number)
+    visible = queries.visible_persons(request.org, request.membership)
+    if person is None or not visible.filter(pk=person.pk).exists():
+        raise NotFound(_("No person with this identity number is registered."))
+    return person
+
+
+@router.get(
+    "/organizations/{slug}/persons/{person_id}",
+    response={200: PersonOut, **ERRORS},
+    tags=["persons"],
+    summary="One person",
+)
+@org_endpoint(Action.VIEW_PEOPLE)
+def person_detail(request: HttpRequest, slug: str, person_id: int):
+    return _person(request, person_id)
+
+
+@router.patch(
+    "/organizations/{slug}/persons/{person_id}",
+    response={200: PersonOut, **ERRORS},
+    tags=["persons"],
+    summary="Change a person's details",
+)
+@org_endpoint(Action.MANAGE_PEOPLE)
+def person_update(request: HttpRequest, slug: str, person_id: int, payload: PersonPatch):
+    person = _person(request, person_id)
+    return services.update_person(
+        org=request.org,
+        person=person,
+        values=payload.dict(exclude_unset=True, exclude={"national_id"}),
+        actor=request.user,
+        national_id=_national_id(payload.national_id),
+    )
+
+
+@router.post(
+    "/organizations/{slug}/persons/{person_id}/reveal-identity-number",
+    response={200: RevealedOut, **ERRORS},
+    tags=["persons"],
+    summary="Reveal a person's identity number (logged)",
+)
+@org_endpoint(Action.REVEAL_IDENTITY)
+def person_reveal_identity(request: HttpRequest, slug: str, person_id: int):
+    person = _person(request, person_id)
+    number = services.reveal_national_id(org=request.org, person=person, actor=request.user)
+    return {"national_id": number, "country": person.national_id_country}
+
+
+# Households --------------------------------------------------------------------------------
+
+
+class HouseholdOut(RoleFilteredSchema):
+    DETAIL_FIELDS = frozenset({"street", "postcode", "city", "country"})
+
+    id: int
+    label: str
+    size: int = Field(..., description="The number of current members.")
+    created_at: datetime
+    street: str | None = Field(None, description=_DETAIL)
+    postcode: str | None = Field(None, description=_DETAIL)
+    city: str | None = Field(None, description=_DETAIL)
+    country: str | None = Field(None, description=_DETAIL)
+
+
+class HouseholdMemberOut(Schema):
+    id: int
+    person_id: int
+    person_name: str = Field(..., alias="person.full_name")
+    relation: Relation
+    joined_on: date
+    left_on: date | None
+
+
+class HouseholdDetailOut(HouseholdOut):
+    members: list[HouseholdMemberOut] = Field(..., description="The current members.")
+    history: list[HouseholdMemberOut] = Field(
+        ..., description="Every membership, past and current, oldest first."
+    )
+
+
+class HouseholdIn(Schema):
+    label: str = Field(..., min_length=1, max_length=200)
+    street: str = Field("", max_length=200)
+    postcode: str = Field("", max_length=20)
+    city: str = Field("", max_length=100)
+    country: str = Field("", max_length=2)
+
+
+class HouseholdFilter(Schema):
+    q: str = Field("", max_length=200, description="Search in the label and city.")
+    sort: Literal["label", "-label", "created", "-created"] = "label"
+
+
+class MemberIn(Schema):
+    person_id: int = Field(..., ge=1, le=MAX_ID)
+    relation: Relation
+    joined_on: date | None = Field(None, description="Today when left out.")
+
+
+class LeaveIn(Schema):
+    left_on: date | None = Field(None, description="Today when left out.")
+
+
+def _household(request: HttpRequest, household_id: int):
+    return get_object_or_404(
+        queries.households(request.org, membership=request.membership), pk=household_id
+    )
+
+
+def _household_detail(household) -> dict[str, Any]:
+    history = list(household.members.select_related("person").order_by("joined_on", "pk"))
+    return {
+        **{f: getattr(household, f) for f in ("id", "label", "size", "created_at")},
+        **{f: getattr(household, f) for f in HouseholdOut.DETAIL_FIELDS},
+        "members": [m for m in history if m.left_on is None],
+        "history": history,
+    }
+
+
+@router.get(
+    "/organizations/{slug}/households",
+    response={200: list[HouseholdOut], **ERRORS},
+    tags=["households"],
+    summary="Households",
+)
+@org_endpoint(Action.VIEW_PEOPLE)
+@paginate(PagePagination)
+def household_list(request: HttpRequest, slug: str, filters: Query[HouseholdFilter]):
+    return queries.households(
+        request.org, membership=request.membership, search=filters.q.strip(), sort=filters.sort
+    )
+
+
+@router.post(
+    "/organizations/{slug}/households",
+    response={201: HouseholdDetailOut, **ERRORS},
+    tags=["households"],
+    summary="Register a household",
+)
+@org_endpoint(Action.MANAGE_PEOPLE)
+def household_create(request: HttpRequest, slug: str, payload: HouseholdIn):
+    household = services.create_household(
+        org=request.org, values=payload.dict(), actor=request.user
+    )
+    return Status(201, _household_detail(_household(request, household.pk)))
+
+
+@router.get(
+    "/organizations/{slug}/households/{household_id}",
+    response={200: HouseholdDetailOut, **ERRORS},
+    tags=["households"],
+    summary="One household, with its current members and history",
+)
+@org_endpoint(Action.VIEW_PEOPLE)
+def household_detail(request: HttpRequest, slug: str, household_id: int):
+    return _household_detail(_household(request, household_id))
+
+
+@router.post(
+    "/organizations/{slug}/households/{household_id}/members",
+    response={201: HouseholdMemberOut, **ERRORS},
+    tags=["households"],
+    summary="Add a person to a household (ends their current household membership)",
+)
+@org_endpoint(Action.MANAGE_PEOPLE)
+def household_member_add(request: HttpRequest, slug: str, household_id: int, payload: MemberIn):
+    household = _household(request, household_id)
+    person = (
+        queries.visible_persons(request.org, request.membership)
+        .filter(pk=payload.person_id)
+        .first()
+    )
+    if person is None:
+        raise NotFound(_("There is no such person."), field="person_id")
+    member = services.add_to_household(
+        org=request.org,
+        household=household,
+        person=person,
+        relation=payload.relation,
+        actor=request.user,
+        joined_on=payload.joined_on,
+    )
+    return Status(201, member)
+
+
+@router.post(
+    "/organizations/{slug}/households/{household_id}/members/{member_id}/leave",
+    response={200: HouseholdMemberOut, **ERRORS},
+    tags=["households"],
+    summary="A member leaves the household (the membership stays in the history)",
+)
+@org_endpoint(Action.MANAGE_PEOPLE)
+def household_member_leave(
+    request: HttpRequest, slug: str, household_id: int, member_id: int, payload: LeaveIn = None
+):
+    household = _household(request, household_id)
+    member = get_object_or_404(
+        HouseholdMember.objects.select_related("person"), pk=member_id, household=household
+    )
+    return services.leave_household(
+        org=request.org,
+        member=member,
+        actor=request.user,
+        left_on=payload.left_on if payload is not None else None,
+    )
