@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import identity
 from .models import Household, HouseholdMember, Person
+from .services import PERSON_FIELDS
 
 # Languages a person can be asked in: the interface languages plus the ones most often
 # spoken by the people the organisations help.
@@ -66,22 +67,7 @@ class PersonForm(forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = [
-            "given_name",
-            "family_name",
-            "preferred_name",
-            "birth_date",
-            "birth_year",
-            "gender",
-            "phone",
-            "email",
-            "street",
-            "postcode",
-            "city",
-            "country",
-            "languages",
-            "notes",
-        ]
+        fields = list(PERSON_FIELDS)
         widgets = {
             "birth_date": DATE_INPUT,
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
