@@ -585,3 +585,12 @@ def test_patch_with_null_clears_optional_text_and_rejects_required_fields(org, a
     assert refused.json()["errors"] == [{"field": "name", "message": refused.json()["detail"]}]
     site.refresh_from_db()
     assert site.name == "Lageret"
+
+
+def test_a_nul_character_gets_a_clear_400_on_every_database(org, as_admin, client_for, admin):
+    body = as_admin.post("/organizations/home/sites", {"name": "Lager\u0000", "kind": "shop"})
+    assert body.status_code == 400 and "NUL" in body.json()["detail"]
+    query = as_admin.get("/organizations/home/sites", {"q": "a\u0000b"})
+    assert query.status_code == 400
+    page = client_for(admin).get("/o/home/sites/?q=%00")
+    assert page.status_code == 400

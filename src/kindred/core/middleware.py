@@ -1,5 +1,7 @@
+from urllib.parse import unquote
+
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -56,3 +58,31 @@ class RequestContextMiddleware:
             )
             response["Allow"] = allowed
         return response
+
+
+class RejectNulMiddleware:
+    """Answer 400 to a NUL character in the address or a JSON body.
+
+    No text we store may contain one (PostgreSQL refuses it outright, so it would surface as
+    a server error deep inside a query). Forms already reject it field by field; this covers
+    query strings and the API's JSON in one place."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            message = gettext("The request contains a NUL character, which is not allowed.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message, "errors": []}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path or "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+            return True
+        if request.content_type == "application/json":
+            body = request.body
+            return b"\x00" in body or b"\\u0000" in body
+        return False
