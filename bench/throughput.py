@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kindred.people.identity import new_key
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 0.6
 HOST = "127.0.0.1"
@@ -248,6 +250,7 @@ def bench(args: argparse.Namespace, workdir: Path) -> dict[str, list[Result]]:
         "DJANGO_SETTINGS_MODULE": "kindred.settings",
         "KINDRED_DATA_DIR": str(workdir / "data"),
         "KINDRED_SECRET_KEY": secrets.token_urlsafe(50),
+        "KINDRED_ENCRYPTION_KEYS": new_key("bench"),
         "KINDRED_DEBUG": "0",
         "KINDRED_SSL_REDIRECT": "0",  # plain http on loopback
         "KINDRED_ALLOWED_HOSTS": HOST,
