@@ -129,6 +129,7 @@ class Endpoint:
     args: Callable[[World], dict] = lambda w: {}
     data: Callable[[World], dict] | None = None
     query: Callable[[World], dict] | None = None  # API query parameters
+    logs_access: bool = False  # a read that writes one access entry (person.viewed)
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.method}:{self.route}"
@@ -199,7 +200,7 @@ PEOPLE_PAGES = [
         Action.MANAGE_PEOPLE,
         data=lambda w: {"given_name": "Carl", "family_name": "New"},
     ),
-    Endpoint("page", "people:person", "GET", Action.VIEW_PEOPLE, _person),
+    Endpoint("page", "people:person", "GET", Action.VIEW_PEOPLE, _person, logs_access=True),
     Endpoint("page", "people:person-edit", "GET", Action.MANAGE_PEOPLE, _person),
     Endpoint(
         "page",
@@ -440,7 +441,12 @@ def test_each_role_gets_exactly_what_the_permission_table_allows(
 
     if can(role, endpoint.action):
         assert response.status_code in {200, 201, 204, 302}, response.content[:500]
-        if endpoint.safe:
+        if endpoint.safe and endpoint.logs_access:
+            # Opening a person's page changes nothing but the access log.
+            after = snapshot(org)
+            assert after["audit"] == before["audit"] + 1
+            assert {**after, "audit": 0} == {**before, "audit": 0}
+        elif endpoint.safe:
             assert snapshot(org) == before
         else:
             assert snapshot(org) != before, "an allowed change should have changed something"

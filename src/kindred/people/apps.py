@@ -17,6 +17,7 @@ class PeopleConfig(AppConfig):
                 "person.created": _("Person registered"),
                 "person.updated": _("Person changed"),
                 "person.identity_revealed": _("Identity number revealed"),
+                "person.viewed": _("Record opened"),
                 "household.created": _("Household created"),
                 "household.member_added": _("Added to household"),
                 "household.member_left": _("Left household"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
-from kindred.core.models import Membership, Organization
+from kindred.core.models import AuditEntry, Membership, Organization
 from kindred.core.roles import OWN_RECORDS_ONLY
 
 from . import identity
@@ -133,4 +133,19 @@ def former_members(household: Household) -> QuerySet[HouseholdMember]:
         household.members.filter(left_on__isnull=False)
         .select_related("person")
         .order_by("-left_on", "-pk")
+    )
+
+
+ACCESS_ACTIONS = ("person.viewed", "person.identity_revealed")
+
+
+def person_access_log(org: Organization, person: Person, limit: int = 50) -> list[AuditEntry]:
+    """Who opened this person's page or revealed their identity number, newest first."""
+    return list(
+        AuditEntry.objects.filter(
+            organization=org,
+            object_type=Person._meta.label_lower,
+            object_id=str(person.pk),
+            action__in=ACCESS_ACTIONS,
+        ).order_by("-created_at", "-id")[:limit]
     )

@@ -4,7 +4,7 @@ validated per country, encrypted, blind-indexed, and revealing one is audited.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import phonenumbers
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from kindred.core import audit
-from kindred.core.models import Organization, User
+from kindred.core.models import AuditEntry, Organization, User
 from kindred.core.services import (
     Conflict,
     Invalid,
@@ -44,6 +44,7 @@ PERSON_FIELDS = (
     "languages",
     "notes",
 )
+VIEW_LOG_WINDOW = timedelta(minutes=10)
 HOUSEHOLD_FIELDS = ("label", "street", "postcode", "city", "country")
 # The earliest birth year the database accepts (Person's person_birth_year_plausible).
 EARLIEST_BIRTH_YEAR = 1850
@@ -207,6 +208,25 @@ def update_person(
         sensitive=SENSITIVE,
     )
     return person
+
+
+@transaction.atomic
+def record_view(*, org: Organization, person: Person, actor: User) -> None:
+    """Note that `actor` opened this person's page (the access log, shown to administrators).
+
+    Written to the append-only audit log as `person.viewed`; repeated views by the same
+    member within VIEW_LOG_WINDOW are one entry, so reloading a page does not flood it."""
+    recent = timezone.now() - VIEW_LOG_WINDOW
+    already = AuditEntry.objects.filter(
+        organization=org,
+        actor=actor,
+        action="person.viewed",
+        object_type=Person._meta.label_lower,
+        object_id=str(person.pk),
+        created_at__gte=recent,
+    ).exists()
+    if not already:
+        audit.log(org=org, actor=actor, action="person.viewed", obj=person)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from kindred.core.roles import Action
+from kindred.core.roles import Action, can
 from kindred.core.scoping import org_view
 from kindred.core.services import DomainError
 from kindred.core.views.helpers import form_error, paginate
@@ -66,6 +66,9 @@ def _detail(request: HttpRequest, person, **extra) -> HttpResponse:
         "person": person,
         "languages": [names.get(code, code) for code in person.languages],
         "history": queries.household_history(person),
+        "access_log": queries.person_access_log(request.org, person)
+        if can(request.role, Action.VIEW_AUDIT)
+        else None,
         **extra,
     }
     return render(request, "people/person_detail.html", context)
@@ -73,7 +76,9 @@ def _detail(request: HttpRequest, person, **extra) -> HttpResponse:
 
 @org_view(Action.VIEW_PEOPLE)
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    return _detail(request, _person(request, person_id))
+    person = _person(request, person_id)
+    services.record_view(org=request.org, person=person, actor=request.user)
+    return _detail(request, person)
 
 
 @org_view(Action.MANAGE_PEOPLE)
