@@ -47,6 +47,7 @@ format: install-dev
 
 messages: install-dev
 	cd src/kindred && ../../$(KINDRED) makemessages -l en -l sv -l da -l fi -l bg -l uk --no-obsolete --no-location --ignore '.venv' -v 0
+	$(KINDRED) fillsourcelanguage -v 0
 	$(KINDRED) compilemessages -v 0
 
 bench: install-dev

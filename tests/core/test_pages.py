@@ -188,9 +188,12 @@ def test_site_form_with_bad_input_names_the_field_and_saves_nothing(
 
 
 def test_duplicate_site_name_shows_the_domain_message(org, admin, site, client_for):
+    before = snapshot(org)
     response = client_for(admin).post(url("site-new", org), {"name": "LAGERET", "kind": "shop"})
+    assert response.status_code == 400
     with translation.override("en"):
         assert gettext("A site with this name already exists.") in text(response)
+    assert snapshot(org) == before
 
 
 def test_editing_a_site_saves_and_audits_the_change(org, admin, site, client_for):

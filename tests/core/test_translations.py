@@ -41,8 +41,6 @@ def _problems(catalogue: polib.POFile, lang: str) -> list[str]:
             continue
         if "fuzzy" in entry.flags:
             problems.append(f"{lang}: fuzzy: {entry.msgid!r}")
-        if lang == "en":
-            continue  # the source language: an empty msgstr means "same as msgid"
         if entry.msgid_plural:
             if not entry.msgstr_plural or not all(entry.msgstr_plural.values()):
                 problems.append(f"{lang}: untranslated plural: {entry.msgid!r}")

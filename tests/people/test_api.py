@@ -75,6 +75,21 @@ def make_household(org, actor, label="Jensen") -> object:
         return services.create_household(org=org, values={"label": label}, actor=actor)
 
 
+def anna_at_home(org, admin, person):
+    """A household with `person` as its head since 1 January 2024: (household, member)."""
+    household = make_household(org, admin)
+    with scope(organization=org):
+        member = services.add_to_household(
+            org=org,
+            household=household,
+            person=person,
+            relation="head",
+            actor=admin,
+            joined_on=date(2024, 1, 1),
+        )
+    return household, member
+
+
 @pytest.fixture
 def anna(org, admin) -> Person:
     return make_person(
@@ -396,16 +411,7 @@ def test_household_members_join_leave_and_keep_their_history(org, admin, as_admi
 
 
 def test_leaving_without_a_body_leaves_today(org, admin, as_admin, anna):
-    household = make_household(org, admin)
-    with scope(organization=org):
-        member = services.add_to_household(
-            org=org,
-            household=household,
-            person=anna,
-            relation="head",
-            actor=admin,
-            joined_on=date(2024, 1, 1),
-        )
+    household, member = anna_at_home(org, admin, anna)
     url = f"/api/v1{ORG}/households/{household.pk}/members/{member.pk}/leave"
     response = as_admin.client.generic("POST", url, b"", **as_admin.headers)  # like curl -X POST
     assert response.status_code == 200, response.content
@@ -414,16 +420,7 @@ def test_leaving_without_a_body_leaves_today(org, admin, as_admin, anna):
 
 
 def test_leaving_before_joining_is_422_naming_left_on(org, admin, as_admin, anna):
-    household = make_household(org, admin)
-    with scope(organization=org):
-        member = services.add_to_household(
-            org=org,
-            household=household,
-            person=anna,
-            relation="head",
-            actor=admin,
-            joined_on=date(2024, 1, 1),
-        )
+    household, member = anna_at_home(org, admin, anna)
     before = snapshot(org)
     response = as_admin.post(
         f"{ORG}/households/{household.pk}/members/{member.pk}/leave", {"left_on": "2023-01-01"}

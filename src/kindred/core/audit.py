@@ -53,6 +53,14 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 
+# The channel a change came through, as stored in AuditEntry.via.
+VIA_LABELS: dict[str, Any] = {"web": _("web page"), "api": _("API")}
+
+
+def via_label(via: str) -> str:
+    return str(VIA_LABELS.get(via, via))
+
+
 def register(labels: Mapping[str, Any]) -> None:
     ACTION_LABELS.update(labels)
 

@@ -23,9 +23,9 @@ from kindred.api.auth import org_endpoint
 from kindred.api.pagination import PagePagination
 from kindred.core.api import ERRORS
 from kindred.core.roles import Action, can
-from kindred.core.services import Invalid, NotFound
+from kindred.core.services import NotFound
 
-from . import identity, queries, services
+from . import queries, services
 from .models import HouseholdMember, Person
 
 router = Router()
@@ -223,16 +223,9 @@ def person_create(request: HttpRequest, slug: str, payload: PersonIn):
 )
 @org_endpoint(Action.REVEAL_IDENTITY)
 def person_lookup(request: HttpRequest, slug: str, filters: Query[LookupFilter]):
-    # Checking the number first names what is wrong with it; an unknown number is a 404.
-    try:
-        identity.normalise(filters.country, filters.number)
-    except identity.IdentityError as error:
-        field = "country" if error.reason == "country" else "number"
-        raise Invalid(services.identity_message(error.reason), field=field) from error
-    person = queries.find_by_national_id(request.org, filters.country, filters.number)
-    visible = queries.visible_persons(request.org, request.membership)
-    if person is None or not visible.filter(pk=person.pk).exists():
-        raise NotFound(_("No person with this identity number is registered."))
+    person = queries.lookup_visible_person(
+        request.org, request.membership, filters.country, filters.number
+    )
     return person
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from kindred.core.models import AuditEntry, Membership, Organization
 from kindred.core.roles import OWN_RECORDS_ONLY
+from kindred.core.services import Invalid, NotFound
 
 from . import identity
 from .keys import context, keys
@@ -20,6 +22,27 @@ def find_by_national_id(org: Organization, country: str, number: str) -> Person 
         return None
     indexes = identity.blind_indexes(keys(), country, compact, context=context(org))
     return Person.objects.filter(organization=org, national_id_index__in=indexes).first()
+
+
+def lookup_visible_person(
+    org: Organization, membership: Membership, country: str, number: str
+) -> Person:
+    """The person this member may see with this identity number.
+
+    Raises Invalid naming `country` or `number` for a malformed number (so the caller learns
+    what is wrong with it), and NotFound for an unknown one or one outside what the member
+    may see — the two are indistinguishable on purpose."""
+    try:
+        identity.normalise(country, number)
+    except identity.IdentityError as error:
+        from .services import identity_message
+
+        field = "country" if error.reason == "country" else "number"
+        raise Invalid(identity_message(error.reason), field=field) from error
+    person = find_by_national_id(org, country, number)
+    if person is None or not visible_persons(org, membership).filter(pk=person.pk).exists():
+        raise NotFound(_("No person with this identity number is registered."))
+    return person
 
 
 def visible_persons(org: Organization, membership: Membership) -> QuerySet[Person]:

@@ -2,6 +2,7 @@ from django import template
 
 from kindred.core.audit import action_label as _action_label
 from kindred.core.audit import readable_changes as _audit_changes
+from kindred.core.audit import via_label as _via_label
 
 register = template.Library()
 
@@ -10,6 +11,12 @@ register = template.Library()
 def action_label(action: str) -> str:
     """The translated meaning of an audit action code."""
     return _action_label(action)
+
+
+@register.filter
+def via_label(via: str) -> str:
+    """The translated name of the channel (web page, API) a change came through."""
+    return _via_label(via)
 
 
 @register.simple_tag
