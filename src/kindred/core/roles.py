@@ -32,6 +32,13 @@ class Action(StrEnum):
     MANAGE_PEOPLE = "manage_people"
     VIEW_PERSON_DETAILS = "view_person_details"
     REVEAL_IDENTITY = "reveal_identity"
+    MANAGE_CONSENT = "manage_consent"
+    MERGE_PEOPLE = "merge_people"
+    IMPORT_PEOPLE = "import_people"
+    EXPORT_PEOPLE = "export_people"
+    HANDLE_PRIVACY = "handle_privacy"
+    VIEW_CONTACTS = "view_contacts"
+    MANAGE_CONTACTS = "manage_contacts"
 
 
 ACTION_LABELS = {
@@ -49,6 +56,15 @@ ACTION_LABELS = {
         "See contact details, notes and whether an identity number is recorded"
     ),
     Action.REVEAL_IDENTITY: _("Reveal identity numbers (every reveal is logged)"),
+    Action.MANAGE_CONSENT: _("Record and withdraw consents (referrers: for their own persons)"),
+    Action.MERGE_PEOPLE: _("Review possible duplicates and merge persons"),
+    Action.IMPORT_PEOPLE: _("Import persons and households from spreadsheets"),
+    Action.EXPORT_PEOPLE: _("Export lists of persons and households"),
+    Action.HANDLE_PRIVACY: _(
+        "Answer access and erasure requests, set legal holds and retention rules"
+    ),
+    Action.VIEW_CONTACTS: _("See companies, organisations and their contact persons"),
+    Action.MANAGE_CONTACTS: _("Add and edit companies, organisations and contact persons"),
 }
 
 _ALL = frozenset(Role)
@@ -67,6 +83,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_PEOPLE: frozenset({Role.ADMIN, Role.COORDINATOR, Role.REFERRER}),
     Action.VIEW_PERSON_DETAILS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.REFERRER}),
     Action.REVEAL_IDENTITY: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Action.MANAGE_CONSENT: frozenset({Role.ADMIN, Role.COORDINATOR, Role.REFERRER}),
+    Action.MERGE_PEOPLE: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Action.IMPORT_PEOPLE: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Action.EXPORT_PEOPLE: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Action.HANDLE_PRIVACY: frozenset({Role.ADMIN}),
+    # Companies and partner organisations are donors and sponsors: fundraising's work.
+    Action.VIEW_CONTACTS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.FUNDRAISER}),
+    Action.MANAGE_CONTACTS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.FUNDRAISER}),
 }
 
 # Roles that see only the persons and households they registered themselves.

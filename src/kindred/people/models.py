@@ -58,6 +58,8 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    # Set when the person's data was erased (anonymised); only statistics remain.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     objects = ScopedManager(organization="organization")
 
@@ -163,3 +165,199 @@ class HouseholdMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_relation_display()})"
+
+
+class Contact(models.Model):
+    """A company, association or public body: later a donor, sponsor or partner. Its
+    registration number is validated where python-stdnum knows the country's format."""
+
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        ASSOCIATION = "association", _("Association or charity")
+        PUBLIC_BODY = "public_body", _("Public body")
+        OTHER = "other", _("Other")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY)
+    name = models.CharField(_("name"), max_length=200)
+    registration_country = models.CharField(
+        _("registration country"), max_length=2, choices=COUNTRY_CHOICES, blank=True
+    )
+    registration_number = models.CharField(_("registration number"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    archived = models.BooleanField(_("archived"), default=False)
+    search_name = models.CharField(max_length=400, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "registration_country", "registration_number"],
+                condition=~Q(registration_number=""),
+                name="contact_registration_number_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactPerson(models.Model):
+    """A person (in the registry, so access and erasure requests cover them) who speaks
+    for a contact."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="people", verbose_name=_("contact")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="contact_roles", verbose_name=_("person")
+    )
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    is_primary = models.BooleanField(_("main contact"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+        ordering = ["-is_primary", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "person"], name="contact_person_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.contact})"
+
+
+class ConsentPurpose(models.Model):
+    """Something the organisation does with personal data ("help records", "newsletter"),
+    for which each person needs a lawful basis."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    key = models.SlugField(_("key"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    wording = models.TextField(_("consent wording"), blank=True)
+    archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("purpose")
+        verbose_name_plural = _("purposes")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="purpose_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Consent(models.Model):
+    """A lawful basis for one purpose, for one person: when it was given, who recorded it,
+    the exact wording shown, and when (and by whom) it was withdrawn. Records are never
+    edited away; withdrawing sets `withdrawn_at`, giving again adds a new record."""
+
+    class Basis(models.TextChoices):
+        CONSENT = "consent", _("Consent")
+        LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
+        CONTRACT = "contract", _("Contract")
+        LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation")
+        VITAL_INTEREST = "vital_interest", _("Vital interest")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="consents", verbose_name=_("person")
+    )
+    purpose = models.ForeignKey(
+        ConsentPurpose, on_delete=models.PROTECT, related_name="consents", verbose_name=_("purpose")
+    )
+    basis = models.CharField(_("lawful basis"), max_length=30, choices=Basis.choices)
+    wording = models.TextField(_("wording shown"), blank=True)
+    given_at = models.DateTimeField(_("given"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("given_at")),
+                name="consent_withdrawn_after_given",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.purpose} ({self.get_basis_display()})"
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class DuplicateDismissal(models.Model):
+    """A coordinator's decision that two similar records are not the same person, so the
+    pair is not proposed again. `person_a` has the lower primary key."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person_a", "person_b"], name="dismissal_once"),
+            models.CheckConstraint(
+                condition=Q(person_a__lt=models.F("person_b")), name="dismissal_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_a_id} ≠ {self.person_b_id}"
