@@ -17,7 +17,16 @@ from django_scopes import scope, scopes_disabled
 from kindred.core import services
 from kindred.core.models import ApiToken, AuditEntry, Membership, Organization, Site, User
 from kindred.core.roles import Role
-from kindred.people.models import Household, HouseholdMember, Person
+from kindred.people.models import (
+    Consent,
+    ConsentPurpose,
+    Contact,
+    ContactPerson,
+    DuplicateDismissal,
+    Household,
+    HouseholdMember,
+    Person,
+)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct-horse-battery"
@@ -120,6 +129,12 @@ def snapshot(org: Organization) -> dict:
             "household_members": list(
                 HouseholdMember.objects.filter(organization=org).order_by("pk").values()
             ),
+            **{
+                model._meta.label: list(
+                    model.objects.filter(organization=org).order_by("pk").values()
+                )
+                for model in (Contact, ContactPerson, ConsentPurpose, Consent, DuplicateDismissal)
+            },
         }
 
 

@@ -72,6 +72,7 @@ CSRF_TRUSTED_ORIGINS = env_list("KINDRED_CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "kindred.core",
     "kindred.people",
+    "kindred.privacy",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

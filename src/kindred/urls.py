@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("kindred.core.urls")),
     path("", include("kindred.people.urls")),
+    path("", include("kindred.privacy.urls")),
 ]
 
 if os.environ.get("KINDRED_BENCH_VIEWS") == "1":

@@ -23,7 +23,16 @@ from tests.conftest import PASSWORD, make_site, make_user
 pytestmark = pytest.mark.browser
 
 # The main navigation as the administrator sees it, in order.
-NAV = ("Dashboard", "Sites", "Persons", "Households", "Members", "Audit log", "Settings")
+NAV = (
+    "Dashboard",
+    "Sites",
+    "Persons",
+    "Households",
+    "Contacts",
+    "Members",
+    "Audit log",
+    "Settings",
+)
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 WRONG_PASSWORD = "not-the-password"
 

@@ -29,7 +29,18 @@ from kindred.core.models import ApiToken, Invitation, Membership, Organization, 
 from kindred.core.roles import ACTION_LABELS, PERMISSIONS, Action, Role, can
 from kindred.people import services as people_services
 from kindred.people import urls as people_urls
-from kindred.people.models import Household, HouseholdMember, Person
+from kindred.people.models import (
+    Consent,
+    ConsentPurpose,
+    Contact,
+    ContactPerson,
+    Household,
+    HouseholdMember,
+    Person,
+)
+from kindred.privacy import services as privacy_services
+from kindred.privacy import urls as privacy_urls
+from kindred.privacy.models import LegalHold
 from tests.conftest import admin_of, api_token, make_member, make_site, snapshot
 
 ROLES_MD = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
@@ -59,6 +70,14 @@ class World:
     household: Household | None = None
     household_member: HouseholdMember | None = None
     joiner: Person | None = None
+    # Contacts and consent: a company with one (not main) contact person, the newsletter
+    # purpose, and a lawful basis in force for the person above.
+    contact: Contact | None = None
+    contact_person: ContactPerson | None = None
+    purpose: ConsentPurpose | None = None
+    consent: Consent | None = None
+    # Privacy: an active legal hold on the joiner (the person above can be erased).
+    legal_hold: LegalHold | None = None
 
 
 MATRIX_CPR = "211062-5629"
@@ -81,6 +100,32 @@ def build_people(world: World, owner) -> None:
         )
         world.household_member = people_services.add_to_household(
             org=org, household=world.household, person=world.person, relation="head", actor=owner
+        )
+
+
+def build_contacts_and_consents(world: World, owner) -> None:
+    org = world.org
+    with scope(organization=org):
+        world.contact = people_services.create_contact(
+            org=org,
+            values={
+                "name": "Matrix ApS",
+                "registration_country": "DK",
+                "registration_number": "13585628",
+            },
+            actor=owner,
+        )
+        world.contact_person = people_services.add_contact_person(
+            org=org, contact=world.contact, person=world.joiner, job_title="Owner", actor=owner
+        )
+        purposes = {p.key: p for p in people_services.ensure_default_purposes(org)}
+        world.purpose = purposes["newsletter"]
+        world.consent = people_services.record_consent(
+            org=org,
+            person=world.person,
+            purpose=purposes["help-records"],
+            basis="legitimate_interest",
+            actor=owner,
         )
 
 
@@ -112,7 +157,17 @@ def build_world(org: Organization, user) -> World:
         own_token, _raw = services.create_api_token(org=org, user=owner, name="own")
     world = World(org, user, site, victim, invitation, progress, finished, own_token)
     build_people(world, owner)
+    build_contacts_and_consents(world, owner)
+    build_privacy(world)
     return world
+
+
+def build_privacy(world: World) -> None:
+    org = world.org
+    with scope(organization=org):
+        world.legal_hold = privacy_services.place_legal_hold(
+            org=org, person=world.joiner, reason="Matrix case", actor=admin_of(org)
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -130,13 +185,14 @@ class Endpoint:
     data: Callable[[World], dict] | None = None
     query: Callable[[World], dict] | None = None  # API query parameters
     logs_access: bool = False  # a read that writes one access entry (person.viewed)
+    reads_only: bool = False  # a POST that only answers (the duplicate check)
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.method}:{self.route}"
 
     @property
     def safe(self) -> bool:
-        return self.method == "GET"
+        return self.method == "GET" or self.reads_only
 
     def url(self, world: World) -> str:
         if self.kind == "page":
@@ -239,6 +295,188 @@ PEOPLE_PAGES = [
     ),
 ]
 
+
+def _pair(w: World) -> dict:
+    return {"person_id": w.person.pk, "other_id": w.joiner.pk}
+
+
+DUPLICATE_PAGES = [
+    Endpoint(
+        "page",
+        "people:person-duplicate-check",
+        "POST",
+        Action.MANAGE_PEOPLE,
+        data=lambda w: {"given_name": "Anna", "family_name": "Matrix"},
+        reads_only=True,
+    ),
+    Endpoint("page", "people:duplicates", "GET", Action.MERGE_PEOPLE),
+    Endpoint(
+        "page",
+        "people:duplicate-dismiss",
+        "POST",
+        Action.MERGE_PEOPLE,
+        data=lambda w: {"a": w.person.pk, "b": w.joiner.pk},
+    ),
+    Endpoint("page", "people:person-merge", "GET", Action.MERGE_PEOPLE, _pair),
+    Endpoint(
+        "page",
+        "people:person-merge",
+        "POST",
+        Action.MERGE_PEOPLE,
+        _pair,
+        lambda w: {"keep": "first", "value_given_name": "first"},
+    ),
+]
+
+
+def _contact(w: World) -> dict:
+    return {"contact_id": w.contact.pk}
+
+
+def _contact_person(w: World) -> dict:
+    return {"contact_id": w.contact.pk, "link_id": w.contact_person.pk}
+
+
+def _consent(w: World) -> dict:
+    return {"person_id": w.person.pk, "consent_id": w.consent.pk}
+
+
+def _purpose(w: World) -> dict:
+    return {"purpose_id": w.purpose.pk}
+
+
+CONTACT_PAGES = [
+    Endpoint("page", "people:contacts", "GET", Action.VIEW_CONTACTS),
+    Endpoint("page", "people:contact-new", "GET", Action.MANAGE_CONTACTS),
+    Endpoint(
+        "page",
+        "people:contact-new",
+        "POST",
+        Action.MANAGE_CONTACTS,
+        data=lambda w: {"kind": "company", "name": "Bageriet"},
+    ),
+    Endpoint("page", "people:contact", "GET", Action.VIEW_CONTACTS, _contact),
+    Endpoint("page", "people:contact-edit", "GET", Action.MANAGE_CONTACTS, _contact),
+    Endpoint(
+        "page",
+        "people:contact-edit",
+        "POST",
+        Action.MANAGE_CONTACTS,
+        _contact,
+        lambda w: {"kind": "company", "name": "Matrix ApS", "city": "Ikast"},
+    ),
+    Endpoint(
+        "page",
+        "people:contact-archive",
+        "POST",
+        Action.MANAGE_CONTACTS,
+        _contact,
+        lambda w: {"archived": "1"},
+    ),
+    Endpoint("page", "people:contact-person-add", "GET", Action.MANAGE_CONTACTS, _contact),
+    Endpoint(
+        "page",
+        "people:contact-person-add",
+        "POST",
+        Action.MANAGE_CONTACTS,
+        _contact,
+        lambda w: {"given_name": "Carl", "family_name": "Contact", "job_title": "Manager"},
+    ),
+    Endpoint("page", "people:contact-person-main", "POST", Action.MANAGE_CONTACTS, _contact_person),
+    Endpoint(
+        "page", "people:contact-person-remove", "POST", Action.MANAGE_CONTACTS, _contact_person
+    ),
+]
+
+CONSENT_PAGES = [
+    Endpoint("page", "people:consent-new", "GET", Action.MANAGE_CONSENT, _person),
+    Endpoint(
+        "page",
+        "people:consent-new",
+        "POST",
+        Action.MANAGE_CONSENT,
+        _person,
+        lambda w: {"purpose": w.purpose.pk, "basis": "consent"},
+    ),
+    Endpoint("page", "people:consent-withdraw", "POST", Action.MANAGE_CONSENT, _consent),
+    Endpoint("page", "people:purposes", "GET", Action.EDIT_ORGANIZATION),
+    Endpoint("page", "people:purpose-new", "GET", Action.EDIT_ORGANIZATION),
+    Endpoint(
+        "page",
+        "people:purpose-new",
+        "POST",
+        Action.EDIT_ORGANIZATION,
+        data=lambda w: {"name": "Summer camp", "wording": "May we invite your children?"},
+    ),
+    Endpoint("page", "people:purpose-edit", "GET", Action.EDIT_ORGANIZATION, _purpose),
+    Endpoint(
+        "page",
+        "people:purpose-edit",
+        "POST",
+        Action.EDIT_ORGANIZATION,
+        _purpose,
+        lambda w: {"name": "Weekly letter", "wording": "May we write to you every week?"},
+    ),
+    Endpoint(
+        "page",
+        "people:purpose-archive",
+        "POST",
+        Action.EDIT_ORGANIZATION,
+        _purpose,
+        lambda w: {"archived": "1"},
+    ),
+]
+
+
+def _hold(w: World) -> dict:
+    return {"hold_id": w.legal_hold.pk}
+
+
+PRIVACY_PAGES = [
+    Endpoint("page", "privacy:overview", "GET", Action.HANDLE_PRIVACY),
+    Endpoint(
+        "page",
+        "privacy:overview",
+        "POST",
+        Action.HANDLE_PRIVACY,
+        data=lambda w: {"months": "36", "enabled": "on"},
+    ),
+    Endpoint("page", "privacy:holds", "GET", Action.HANDLE_PRIVACY),
+    Endpoint("page", "privacy:hold-lift", "POST", Action.HANDLE_PRIVACY, _hold),
+    Endpoint(
+        "page", "privacy:person-export", "GET", Action.HANDLE_PRIVACY, _person, logs_access=True
+    ),
+    Endpoint(
+        "page",
+        "privacy:person-export-json",
+        "GET",
+        Action.HANDLE_PRIVACY,
+        _person,
+        logs_access=True,
+    ),
+    Endpoint(
+        "page", "privacy:person-export-pdf", "GET", Action.HANDLE_PRIVACY, _person, logs_access=True
+    ),
+    Endpoint("page", "privacy:person-erase", "GET", Action.HANDLE_PRIVACY, _person),
+    Endpoint(
+        "page",
+        "privacy:person-erase",
+        "POST",
+        Action.HANDLE_PRIVACY,
+        _person,
+        lambda w: {"reason": "Asked by e-mail"},
+    ),
+    Endpoint("page", "privacy:person-hold", "GET", Action.HANDLE_PRIVACY, _person),
+    Endpoint(
+        "page",
+        "privacy:person-hold",
+        "POST",
+        Action.HANDLE_PRIVACY,
+        _person,
+        lambda w: {"reason": "Court case"},
+    ),
+]
+
 PAGES = [
     Endpoint("page", "dashboard", "GET", Action.VIEW_DASHBOARD),
     Endpoint("page", "settings", "GET", Action.EDIT_ORGANIZATION),
@@ -306,6 +544,10 @@ PAGES = [
         lambda w: {"progress_id": w.finished.pk},
     ),
     *PEOPLE_PAGES,
+    *DUPLICATE_PAGES,
+    *CONTACT_PAGES,
+    *CONSENT_PAGES,
+    *PRIVACY_PAGES,
 ]
 
 _SITE = ORG_API_PREFIX + "/sites/{site_id}"
@@ -376,6 +618,129 @@ PEOPLE_API = [
     ),
 ]
 
+DUPLICATE_API = [
+    Endpoint(
+        "api",
+        _PERSONS + "/duplicate-check",
+        "POST",
+        Action.MANAGE_PEOPLE,
+        data=lambda w: {"given_name": "Anna", "family_name": "Matrix"},
+        reads_only=True,
+    ),
+    Endpoint("api", ORG_API_PREFIX + "/duplicates", "GET", Action.MERGE_PEOPLE),
+    Endpoint(
+        "api",
+        ORG_API_PREFIX + "/duplicates/dismiss",
+        "POST",
+        Action.MERGE_PEOPLE,
+        data=lambda w: {"person_a": w.person.pk, "person_b": w.joiner.pk},
+    ),
+    Endpoint(
+        "api",
+        _PERSON + "/merge",
+        "POST",
+        Action.MERGE_PEOPLE,
+        _api_person,
+        lambda w: {"other": w.joiner.pk},
+    ),
+]
+
+_CONTACTS = ORG_API_PREFIX + "/contacts"
+_CONTACT = _CONTACTS + "/{contact_id}"
+
+CONTACT_API = [
+    Endpoint("api", _CONTACTS, "GET", Action.VIEW_CONTACTS),
+    Endpoint("api", _CONTACTS, "POST", Action.MANAGE_CONTACTS, data=lambda w: {"name": "Bageriet"}),
+    Endpoint("api", _CONTACT, "GET", Action.VIEW_CONTACTS, _contact),
+    Endpoint(
+        "api",
+        _CONTACT,
+        "PATCH",
+        Action.MANAGE_CONTACTS,
+        _contact,
+        lambda w: {"city": "Ikast", "archived": True},
+    ),
+    Endpoint("api", _CONTACT + "/people", "GET", Action.VIEW_CONTACTS, _contact),
+    Endpoint(
+        "api",
+        _CONTACT + "/people",
+        "POST",
+        Action.MANAGE_CONTACTS,
+        _contact,
+        lambda w: {"person": {"given_name": "Carl"}, "job_title": "Manager"},
+    ),
+    Endpoint(
+        "api",
+        _CONTACT + "/people/{link_id}",
+        "PATCH",
+        Action.MANAGE_CONTACTS,
+        _contact_person,
+        lambda w: {"is_primary": True},
+    ),
+    Endpoint(
+        "api", _CONTACT + "/people/{link_id}", "DELETE", Action.MANAGE_CONTACTS, _contact_person
+    ),
+]
+
+CONSENT_API = [
+    Endpoint("api", ORG_API_PREFIX + "/consent-purposes", "GET", Action.VIEW_PERSON_DETAILS),
+    Endpoint("api", _PERSON + "/consents", "GET", Action.VIEW_PERSON_DETAILS, _api_person),
+    Endpoint(
+        "api",
+        _PERSON + "/consents",
+        "POST",
+        Action.MANAGE_CONSENT,
+        _api_person,
+        lambda w: {"purpose_id": w.purpose.pk, "basis": "consent"},
+    ),
+    Endpoint(
+        "api",
+        _PERSON + "/consents/{consent_id}/withdraw",
+        "POST",
+        Action.MANAGE_CONSENT,
+        _consent,
+        lambda w: {},
+    ),
+]
+
+PRIVACY_API = [
+    Endpoint(
+        "api", _PERSON + "/export", "GET", Action.HANDLE_PRIVACY, _api_person, logs_access=True
+    ),
+    Endpoint(
+        "api",
+        _PERSON + "/erase",
+        "POST",
+        Action.HANDLE_PRIVACY,
+        _api_person,
+        lambda w: {"reason": "Asked by e-mail"},
+    ),
+    Endpoint("api", ORG_API_PREFIX + "/legal-holds", "GET", Action.HANDLE_PRIVACY),
+    Endpoint(
+        "api",
+        ORG_API_PREFIX + "/legal-holds",
+        "POST",
+        Action.HANDLE_PRIVACY,
+        data=lambda w: {"person_id": w.person.pk, "reason": "Court case"},
+    ),
+    Endpoint(
+        "api",
+        ORG_API_PREFIX + "/legal-holds/{hold_id}/lift",
+        "POST",
+        Action.HANDLE_PRIVACY,
+        _hold,
+    ),
+    Endpoint("api", ORG_API_PREFIX + "/retention-rule", "GET", Action.HANDLE_PRIVACY),
+    Endpoint(
+        "api",
+        ORG_API_PREFIX + "/retention-rule",
+        "PUT",
+        Action.HANDLE_PRIVACY,
+        data=lambda w: {"months": 36, "enabled": True},
+    ),
+    Endpoint("api", ORG_API_PREFIX + "/retention-rule/preview", "GET", Action.HANDLE_PRIVACY),
+]
+
 API = [
     Endpoint("api", ORG_API_PREFIX, "GET", Action.VIEW_DASHBOARD),
     Endpoint(
@@ -409,6 +774,10 @@ API = [
         lambda w: {"invitation_id": w.invitation.pk},
     ),
     *PEOPLE_API,
+    *DUPLICATE_API,
+    *CONTACT_API,
+    *CONSENT_API,
+    *PRIVACY_API,
 ]
 
 ENDPOINTS = PAGES + API
@@ -488,7 +857,11 @@ def test_outsider_gets_404_everywhere_and_changes_nothing(
 def _org_page_patterns() -> dict[str, URLPattern]:
     return {
         prefix + p.name: p
-        for prefix, module in (("", core_urls), ("people:", people_urls))
+        for prefix, module in (
+            ("", core_urls),
+            ("people:", people_urls),
+            ("privacy:", privacy_urls),
+        )
         for p in module.urlpatterns
         if isinstance(p, URLPattern) and str(p.pattern).startswith(ORG_PAGE_PREFIX)
     }

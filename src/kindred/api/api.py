@@ -26,9 +26,11 @@ errors.install(api)
 def _register_routers() -> None:
     from kindred.core.api import router as core_router
     from kindred.people.api import router as people_router
+    from kindred.privacy.api import router as privacy_router
 
     api.add_router("/", core_router)
     api.add_router("/", people_router)
+    api.add_router("/", privacy_router)
 
 
 _register_routers()

@@ -182,3 +182,17 @@ def _shown(value: Any, choices: Mapping[str, str]) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     return choices.get(str(value), str(value))
+
+
+# People: spreadsheet import and list exports (people/imports/, people/exports.py) ---------
+register(
+    {
+        "people.import_uploaded": _("Spreadsheet uploaded for import"),
+        "people.import_checked": _("Spreadsheet columns chosen and rows checked"),
+        "people.import_started": _("Spreadsheet import started"),
+        "people.imported": _("Spreadsheet imported"),
+        "people.import_refused": _("Spreadsheet import refused: rows with problems"),
+        "people.import_discarded": _("Spreadsheet import discarded"),
+        "people.exported": _("List of persons or households exported"),
+    }
+)

@@ -165,6 +165,9 @@ def load() -> list[Login]:
                     services.update_site(org=org, site=site, values=site_values, actor=admin)
                     services.set_site_archived(org=org, site=site, archived=False, actor=admin)
     _load_people()
+    _load_contacts_and_consents()
+    _load_possible_duplicates()
+    _load_privacy()
     email, full_name, language, role = NETWORK_USER
     network = _user(email, full_name, language)
     for spec in DEMO_ORGS:
@@ -297,3 +300,277 @@ def _load_people() -> None:
                             actor=coordinator,
                             joined_on=date(2025, 1, 15),
                         )
+
+
+# Records registered twice, as happens at a busy intake table: the "possible duplicates" page
+# has something to show, and the registration form warns when one of them is typed again.
+DEMO_DUPLICATES = {
+    "hjaelpesporet": [("Mariam", "Haydari", "1991-02-17", "52 11 90 33", "Herning")],
+    "hjarta-till-hjarta": [("Олена", "Коваленко", "1985-10-11", "", "Linköping")],
+}
+
+
+def _load_possible_duplicates() -> None:
+    from datetime import date
+
+    from kindred.people import services as people
+    from kindred.people.models import Person
+
+    for spec in DEMO_ORGS:
+        org = Organization.objects.get(slug=spec.slug)
+        with scope(organization=org):
+            referrer = User.objects.get(email=f"referrer@{spec.domain}")
+            for given, family, born, phone, city in DEMO_DUPLICATES[spec.slug]:
+                if Person.objects.filter(
+                    organization=org, given_name=given, family_name=family
+                ).exists():
+                    continue
+                people.create_person(
+                    org=org,
+                    actor=referrer,
+                    values={
+                        "given_name": given,
+                        "family_name": family,
+                        "birth_date": date.fromisoformat(born),
+                        "phone": phone,
+                        "city": city,
+                        "country": spec.country,
+                    },
+                )
+
+
+# Privacy (privacy app): each organisation's retention rule and one legal hold, so the
+# privacy page and a person's privacy section have something to show.
+DEMO_PRIVACY = {
+    "hjaelpesporet": (
+        24,
+        ("Birthe", "Madsen"),
+        "Dødsbo: skifteretten har bedt os gemme oplysningerne (sag 2025-114).",
+    ),
+    "hjarta-till-hjarta": (
+        36,
+        ("Jessica", "Lind"),
+        "Pågående försäkringsärende: uppgifterna ska sparas tills det är avslutat.",
+    ),
+}
+
+
+def _load_privacy() -> None:
+    from kindred.people.models import Person
+    from kindred.privacy import services as privacy
+    from kindred.privacy.models import LegalHold
+
+    for spec in DEMO_ORGS:
+        org = Organization.objects.get(slug=spec.slug)
+        months, (given, family), reason = DEMO_PRIVACY[spec.slug]
+        with scope(organization=org):
+            admin = User.objects.get(email=f"admin@{spec.domain}")
+            privacy.set_retention_rule(org=org, months=months, enabled=True, actor=admin)
+            person = Person.objects.filter(
+                organization=org, given_name=given, family_name=family
+            ).first()
+            if person is not None and not LegalHold.objects.filter(person=person).exists():
+                privacy.place_legal_hold(org=org, person=person, reason=reason, actor=admin)
+
+
+# Contacts and consent (people app): local companies and partners with contact persons, and
+# the lawful basis of the demo persons (some newsletter consents withdrawn). Registration
+# numbers are invented; their check digits are computed, so they pass the country's checks.
+DEMO_CONTACTS = {
+    "hjaelpesporet": [
+        # name, kind, number without its check digit, street, postcode, city, contact persons
+        (
+            "Bageriet Fredhøj ApS",
+            "company",
+            "3358253",
+            "Fredhøjvej 2",
+            "7400",
+            "Herning",
+            [("Henrik", "Bach", "Indehaver", "+45 97 22 10 10", True)],
+        ),
+        (
+            "SuperBrugsen Gullestrup",
+            "company",
+            "2202527",
+            "Gullestrupvej 40",
+            "7400",
+            "Herning",
+            [
+                ("Jonas", "Vestergaard", "Butikschef", "+45 96 26 14 00", True),
+                ("Mia", "Lund", "Souschef", "", False),
+            ],
+        ),
+        (
+            "Lions Club Herning",
+            "association",
+            "2632707",
+            "",
+            "7400",
+            "Herning",
+            [("Inge", "Lauridsen", "Formand", "+45 40 12 88 31", True)],
+        ),
+        (
+            "Herning Kommune, Social og Sundhed",
+            "public_body",
+            "2918991",
+            "Torvet 5",
+            "7400",
+            "Herning",
+            [("Pia", "Kjær", "Socialrådgiver", "+45 96 28 28 28", True)],
+        ),
+    ],
+    "hjarta-till-hjarta": [
+        (
+            "Linköpings Hembageri AB",
+            "company",
+            "556711097",
+            "Ågatan 12",
+            "582 22",
+            "Linköping",
+            [("Anders", "Nyström", "VD", "013-10 20 30", True)],
+        ),
+        (
+            "ICA Nära Ryd",
+            "company",
+            "556139317",
+            "Rydsvägen 102",
+            "584 31",
+            "Linköping",
+            [("Mikael", "Sjöberg", "Butikschef", "013-17 40 00", True)],
+        ),
+        (
+            "Rotary Linköping",
+            "association",
+            "802160816",
+            "",
+            "582 23",
+            "Linköping",
+            [("Birgitta", "Ek", "Ordförande", "070-555 12 34", True)],
+        ),
+        (
+            "Linköpings kommun, Socialförvaltningen",
+            "public_body",
+            "212000043",
+            "Drottninggatan 45",
+            "582 25",
+            "Linköping",
+            [("Fatima", "Khalil", "Socialsekreterare", "013-20 60 00", True)],
+        ),
+    ],
+}
+# Beyond "help records" (legitimate interest, for everyone in a demo household):
+# (given name, family name, purpose key, basis, given on, withdrawn on or None).
+DEMO_CONSENTS = {
+    "hjaelpesporet": [
+        ("Camilla", "Hansen", "newsletter", "consent", "2025-01-15", "2025-06-02"),
+        ("Camilla", "Hansen", "campaign-contact", "consent", "2025-01-15", None),
+        ("Mariam", "Haidari", "newsletter", "consent", "2025-02-03", None),
+        ("Mariam", "Haidari", "campaign-contact", "consent", "2025-02-03", None),
+        ("Birthe", "Madsen", "newsletter", "consent", "2025-01-20", "2025-03-11"),
+    ],
+    "hjarta-till-hjarta": [
+        ("Jessica", "Lind", "newsletter", "consent", "2025-01-16", None),
+        ("Jessica", "Lind", "campaign-contact", "consent", "2025-01-16", None),
+        ("Olena", "Kovalenko", "newsletter", "consent", "2025-01-22", "2025-04-30"),
+        ("Olena", "Kovalenko", "campaign-contact", "consent", "2025-01-22", None),
+    ],
+}
+
+
+def _valid_registration_number(country: str, base: str) -> str:
+    """`base` completed with the check digit that makes it a valid number for `country`."""
+    from kindred.core.services import DomainError
+    from kindred.people.services import normalise_registration_number
+
+    for digit in "0123456789":
+        try:
+            return normalise_registration_number(country, base + digit)
+        except DomainError:
+            continue
+    raise ValueError(f"no check digit completes {base} for {country}")
+
+
+def _load_contacts_and_consents() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import translation
+
+    from kindred.people import services as people
+    from kindred.people.models import Consent, Contact, ContactPerson, Person
+
+    for spec in DEMO_ORGS:
+        org = Organization.objects.get(slug=spec.slug)
+        zone = ZoneInfo(spec.time_zone)
+
+        def moment(day: str, zone: ZoneInfo = zone) -> datetime:
+            return datetime.fromisoformat(day).replace(hour=10, tzinfo=zone)
+
+        with scope(organization=org), translation.override(spec.language):
+            fundraiser = User.objects.get(email=f"fundraiser@{spec.domain}")
+            coordinator = User.objects.get(email=f"coordinator@{spec.domain}")
+            for name, kind, base, street, postcode, city, persons in DEMO_CONTACTS[spec.slug]:
+                company = Contact.objects.filter(organization=org, name=name).first()
+                if company is None:
+                    company = people.create_contact(
+                        org=org,
+                        actor=fundraiser,
+                        values={
+                            "name": name,
+                            "kind": kind,
+                            "registration_country": spec.country,
+                            "registration_number": _valid_registration_number(spec.country, base),
+                            "street": street,
+                            "postcode": postcode,
+                            "city": city,
+                            "country": spec.country,
+                        },
+                    )
+                for given, family, job_title, phone, main in persons:
+                    linked = ContactPerson.objects.filter(
+                        contact=company, person__given_name=given, person__family_name=family
+                    ).exists()
+                    if not linked:
+                        people.add_contact_person(
+                            org=org,
+                            contact=company,
+                            person_values={
+                                "given_name": given,
+                                "family_name": family,
+                                "phone": phone,
+                                "country": spec.country,
+                            },
+                            job_title=job_title,
+                            is_primary=main,
+                            actor=fundraiser,
+                        )
+            purposes = {p.key: p for p in people.ensure_default_purposes(org)}
+            wanted = [
+                (given, family, "help-records", "legitimate_interest", "2025-01-15", None)
+                for *_household, members in DEMO_HOUSEHOLDS[spec.slug]
+                for given, family, *_rest in members
+            ] + DEMO_CONSENTS[spec.slug]
+            for given, family, key, basis, given_on, withdrawn_on in wanted:
+                person = Person.objects.filter(
+                    organization=org, given_name=given, family_name=family
+                ).first()
+                purpose = purposes.get(key)
+                if person is None or purpose is None:
+                    continue
+                if Consent.objects.filter(person=person, purpose=purpose, basis=basis).exists():
+                    continue  # recorded by an earlier run (withdrawn records stay withdrawn)
+                consent = people.record_consent(
+                    org=org,
+                    person=person,
+                    purpose=purpose,
+                    basis=basis,
+                    given_at=moment(given_on),
+                    actor=coordinator,
+                )
+                if withdrawn_on:
+                    people.withdraw_consent(
+                        org=org,
+                        consent=consent,
+                        withdrawn_at=moment(withdrawn_on),
+                        actor=coordinator,
+                    )

@@ -2,8 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import identity
-from .models import Household, HouseholdMember, Person
-from .services import PERSON_FIELDS
+from .models import Consent, ConsentPurpose, Contact, Household, HouseholdMember, Person
+from .services import (
+    CONTACT_FIELDS,
+    MERGE_FIELDS,
+    PERSON_FIELDS,
+    PURPOSE_FIELDS,
+    merge_conflicts,
+)
 
 # Languages a person can be asked in: the interface languages plus the ones most often
 # spoken by the people the organisations help.
@@ -128,3 +134,192 @@ class AddMemberForm(forms.Form):
 
 class LeaveForm(forms.Form):
     left_on = forms.DateField(label=_("Left on"), required=False, widget=DATE_INPUT)
+
+
+class MergeForm(forms.Form):
+    """Which of two records to keep and, where both have a value, whose value."""
+
+    keep = forms.ChoiceField(
+        label=_("Keep which record"),
+        choices=[("first", _("The first")), ("second", _("The second"))],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, first: Person, second: Person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.first, self.second = first, second
+        self.fields["keep"].initial = "first" if first.pk < second.pk else "second"
+        self.conflicts = merge_conflicts(first, second)
+        for name in self.conflicts:
+            self.fields[f"value_{name}"] = forms.ChoiceField(
+                label=Person._meta.get_field(name).verbose_name,
+                choices=[
+                    ("first", _display(first, name)),
+                    ("second", _display(second, name)),
+                ],
+                widget=forms.RadioSelect,
+                initial=self.fields["keep"].initial,
+            )
+
+    def keep_and_other(self) -> tuple[Person, Person]:
+        if self.cleaned_data["keep"] == "first":
+            return self.first, self.second
+        return self.second, self.first
+
+    def take_from_other(self) -> tuple[str, ...]:
+        kept = self.cleaned_data["keep"]
+        return tuple(n for n in self.conflicts if self.cleaned_data[f"value_{n}"] != kept)
+
+    def rows(self) -> list[tuple]:
+        """(label, first's value, second's value, choice field or None) per field."""
+        rows = []
+        for name in MERGE_FIELDS:
+            first, second = _display(self.first, name), _display(self.second, name)
+            if not first and not second:
+                continue
+            field = self[f"value_{name}"] if name in self.conflicts else None
+            rows.append((Person._meta.get_field(name).verbose_name, first, second, field))
+        return rows
+
+
+def _display(person: Person, name: str) -> str:
+    value = getattr(person, name)
+    if name == "languages":
+        labels = dict(LANGUAGE_CHOICES)
+        return ", ".join(str(labels.get(code, code)) for code in value)
+    if name in ("gender", "country") and value:
+        return str(getattr(person, f"get_{name}_display")())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return "" if value in (None, "") else str(value)
+
+
+# Contacts and consent (issue 3: contacts, consent and lawful basis) -----------------------
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+# A text input (styled like the others) that brings up the phone keypad.
+PHONE_INPUT = forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})
+
+
+class ContactForm(forms.ModelForm):
+    """A company's or organisation's details; the service checks the registration number
+    for its country."""
+
+    website = forms.URLField(
+        label=_("Website"), required=False, max_length=200, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Contact
+        fields = list(CONTACT_FIELDS)
+        widgets = {
+            "phone": PHONE_INPUT,
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "registration_number": _(
+                "Checked for Denmark (CVR), Sweden (organisationsnummer), Finland (Y-tunnus) "
+                "and Bulgaria (EIK/BULSTAT); kept as written for other countries."
+            ),
+            "phone": _("Any format; numbers without a country code are taken as local."),
+        }
+
+    def clean_registration_number(self):
+        # The service checks the number per country; the field's own length limit would
+        # otherwise refuse a long number written with separators first.
+        return self.cleaned_data["registration_number"].strip()
+
+
+class ContactPersonForm(forms.Form):
+    """Add a contact person: an existing person from the registry (for roles that may see
+    persons) or a new person, registered with the details given here."""
+
+    person = forms.ModelChoiceField(
+        label=_("Existing person"),
+        queryset=Person.objects.none(),
+        required=False,
+        empty_label=_("A new person (enter the name below)"),
+    )
+    given_name = forms.CharField(label=_("Given name"), max_length=100, required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        widget=PHONE_INPUT,
+    )
+    job_title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+    is_primary = forms.BooleanField(
+        label=_("Main contact"),
+        required=False,
+        help_text=_("Replaces the current main contact, if there is one."),
+    )
+
+    NEW_PERSON_FIELDS = ("given_name", "family_name", "email", "phone")
+
+    def __init__(self, *args, persons=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if persons is None:
+            del self.fields["person"]
+        else:
+            self.fields["person"].queryset = persons
+
+    def clean(self):
+        data = super().clean()
+        typed = [f for f in self.NEW_PERSON_FIELDS if data.get(f)]
+        if data.get("person") and typed:
+            self.add_error(
+                typed[0], _("Either choose an existing person or enter a new one, not both.")
+            )
+        elif not data.get("person") and not data.get("given_name"):
+            self.add_error("given_name", _("Enter the new contact person's given name."))
+        return data
+
+    def person_values(self) -> dict | None:
+        if self.cleaned_data.get("person"):
+            return None
+        return {f: self.cleaned_data[f] for f in self.NEW_PERSON_FIELDS}
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ModelChoiceField(label=_("Purpose"), queryset=ConsentPurpose.objects.none())
+    basis = forms.ChoiceField(
+        label=_("Lawful basis"), choices=[("", "---------"), *Consent.Basis.choices]
+    )
+    wording = forms.CharField(
+        label=_("Wording shown"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Leave empty to record the purpose's current wording (shown below)."),
+    )
+    given_at = forms.DateTimeField(
+        label=_("Given"),
+        required=False,
+        widget=DATETIME_INPUT,
+        help_text=_("Empty means now."),
+    )
+
+    def __init__(self, *args, purposes, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["purpose"]
+        field.queryset = ConsentPurpose.objects.filter(pk__in=[p.pk for p in purposes])
+        # The labels (translated defaults) in the purposes' sorted order.
+        field.choices = [("", "---------"), *((p.pk, p.label) for p in purposes)]
+
+
+class PurposeForm(forms.ModelForm):
+    class Meta:
+        model = ConsentPurpose
+        fields = list(PURPOSE_FIELDS)
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "wording": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "wording": _(
+                "The exact text shown to a person when asking for consent. Changing it does "
+                "not change records already made: each keeps the wording it was given with."
+            ),
+        }

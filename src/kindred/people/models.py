@@ -361,3 +361,90 @@ class DuplicateDismissal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_a_id} ≠ {self.person_b_id}"
+
+
+class PersonKey(models.Model):
+    """Indexed lookup keys of a person, derived from the record (never typed): the
+    beginnings of name tokens for search ("p:"), name skeletons for misspelt-name search ("s:") and the
+    duplicate engine's blocking keys ("b:"). Rewritten whenever the person changes."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "key"], name="person_key_lookup")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+# Spreadsheet import (people/imports.py) ----------------------------------------------------
+
+
+class ImportBatch(models.Model):
+    """One uploaded spreadsheet on its way in: where the file is kept, its columns and the
+    chosen mapping, the latest check's report and the import's result.
+
+    The file lives under KINDRED_DATA_DIR/imports/<org slug>/ and is deleted once the rows
+    are imported, when the batch is discarded, or a day after the upload
+    (imports.purge_expired) — whichever comes first. Reports hold row numbers, column
+    names and messages, never the cells' contents."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Choose columns")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        IMPORTED = "imported", _("Imported")
+        REFUSED = "refused", _("Nothing imported")
+        FAILED = "failed", _("Failed")
+        DISCARDED = "discarded", _("Discarded")
+
+    class Mode(models.TextChoices):
+        VALID_ROWS = "valid_rows", _("Import the valid rows")
+        ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    file_name = models.CharField(_("file"), max_length=200)
+    # The stored copy's name in the organisation's import folder; empty once deleted.
+    stored_name = models.CharField(max_length=100, blank=True)
+    file_format = models.CharField(max_length=4)
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    headers = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    # One Kindred field key per column, "" for a column that is not imported.
+    mapping = models.JSONField(default=list)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED
+    )
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, blank=True)
+    report = models.JSONField(default=dict)
+    result = models.JSONField(default=dict)
+    progress = models.ForeignKey(
+        "core.TaskProgress", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def running(self) -> bool:
+        return self.status in {self.Status.CHECKING, self.Status.IMPORTING}

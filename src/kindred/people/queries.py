@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+import contextlib
+import re
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils.translation import gettext as _
 
 from kindred.core.models import AuditEntry, Membership, Organization
 from kindred.core.roles import OWN_RECORDS_ONLY
 from kindred.core.services import Invalid, NotFound
 
-from . import identity
+from . import identity, matching, names
 from .keys import context, keys
-from .models import Household, HouseholdMember, Person, search_key
+from .models import (
+    Consent,
+    ConsentPurpose,
+    Contact,
+    ContactPerson,
+    DuplicateDismissal,
+    Household,
+    HouseholdMember,
+    Person,
+    PersonKey,
+    search_key,
+)
 
 
 def find_by_national_id(org: Organization, country: str, number: str) -> Person | None:
@@ -88,19 +116,25 @@ def persons(
     search: str = "",
     household: int | None = None,
     sort: str = "name",
+    purpose: int | None = None,
 ) -> QuerySet[Person]:
-    """The visible persons matching `search`; `household` narrows to its current members."""
+    """The visible persons matching `search`; `household` narrows to its current members,
+    `purpose` to those with a lawful basis in force for it (`persons_for_purpose`)."""
     qs = visible_persons(org, membership)
-    if search:
-        key = search_key(search)
-        words = key.split()
-        condition = Q()
-        for word in words:
-            condition &= Q(search_name__contains=word)
-        qs = qs.filter(condition | Q(email__iexact=search.strip()))
+    similar = None
+    if search.strip():
+        condition, similar = search_condition(org, search)
+        qs = qs.filter(condition) if similar is None else qs.filter(pk__in=similar)
     if household is not None:
         current = HouseholdMember.objects.filter(household_id=household, left_on__isnull=True)
         qs = qs.filter(pk__in=current.values("person_id"))
+    if purpose is not None:
+        qs = _with_active_basis(qs, purpose)
+    if similar:
+        # No name starts with the words: the sound-alike names, best first, flagged so
+        # that the page can say so.
+        rank = Case(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(similar)))
+        return qs.annotate(similar_match=Value(True), rank=rank).order_by("rank", "pk")
     return qs.order_by(*PERSON_SORTS.get(sort, PERSON_SORTS["name"]), "pk")
 
 
@@ -130,12 +164,13 @@ def person_list(
     search: str = "",
     in_household: bool | None = None,
     sort: str = "name",
+    purpose: int | None = None,
 ) -> QuerySet[Person]:
     """`persons()` for the list page: `in_household` keeps those with (True) or without
     (False) a current household; each row carries `current_household_id` and
     `current_household_label`, so the page costs the same few queries for any number of rows."""
     current = HouseholdMember.objects.filter(person=OuterRef("pk"), left_on__isnull=True)
-    qs = persons(org, membership=membership, search=search, sort=sort)
+    qs = persons(org, membership=membership, search=search, sort=sort, purpose=purpose)
     if in_household is not None:
         qs = qs.filter(Exists(current)) if in_household else qs.exclude(Exists(current))
     return qs.annotate(
@@ -172,3 +207,354 @@ def person_access_log(org: Organization, person: Person, limit: int = 50) -> lis
             action__in=ACCESS_ACTIONS,
         ).order_by("-created_at", "-id")[:limit]
     )
+
+
+# Search -------------------------------------------------------------------------------------
+
+# A fuzzy (sound-alike) search scores at most this many candidates.
+SIMILAR_CANDIDATES = 400
+SIMILAR_MIN_SCORE = 70
+
+
+def _looks_like_number(text: str) -> bool:
+    digits = sum(c.isdigit() for c in text)
+    return digits >= 6 and all(c.isdigit() or c in " +-()./" for c in text)
+
+
+def search_condition(org: Organization, search: str) -> tuple[Q, list[int] | None]:
+    """What a search box query means: an e-mail address, a phone number in any format or an
+    identity number (exactly, through the blind index), or name words (each word the start
+    of a name, in any script or accent). When the words match nobody, the names that sound
+    alike are returned instead, best first, as a list of ids (else None)."""
+    text = search.strip()
+    if "@" in text:
+        return Q(email=text.lower()), None  # stored lower-case (services), so the index serves
+    if _looks_like_number(text):
+        condition = Q(pk__in=[])
+        from .services import normalise_phone
+
+        with contextlib.suppress(Invalid):  # not a phone number: perhaps an identity number
+            condition |= Q(phone=normalise_phone(text, org.country))
+        for country in identity.SUPPORTED_COUNTRIES:
+            person = find_by_national_id(org, country, text)
+            if person is not None:
+                condition |= Q(pk=person.pk)
+        return condition, None
+    words = sorted({names.prefix_key(word) for word in names.tokens(search_key(text))})
+    if words:
+        # Persons with a name beginning with every word: one indexed lookup per word,
+        # grouped (each person has each key at most once).
+        matching_ids = (
+            PersonKey.objects.filter(organization=org, key__in=words)
+            .values("person_id")
+            .annotate(found=Count("id"))
+            .filter(found=len(words))
+            .values("person_id")
+        )
+        if matching_ids.exists():
+            return Q(pk__in=matching_ids), None
+    # No name: perhaps a household's label, else the names that sound alike.
+    in_household = HouseholdMember.objects.filter(
+        organization=org, left_on__isnull=True, household__label__icontains=text
+    ).values("person_id")
+    if in_household.exists():
+        return Q(pk__in=in_household), None
+    return Q(), similar_names(org, text)
+
+
+def similar_names(org: Organization, text: str) -> list[int]:
+    """Ids of persons whose name sounds like `text`, best match first."""
+    from rapidfuzz import fuzz
+
+    query = search_key(text)
+    skeletons = sorted(key for key in names.search_keys(query) if key.startswith("s:"))
+    if not skeletons:
+        return []
+    # Persons whose names sound like every word; failing that, like any word.
+    ids = list(
+        PersonKey.objects.filter(organization=org, key__in=skeletons)
+        .values("person_id")
+        .annotate(found=Count("id"))
+        .filter(found=len(skeletons))
+        .values_list("person_id", flat=True)[:SIMILAR_CANDIDATES]
+    )
+    if not ids:
+        ids = list(
+            PersonKey.objects.filter(organization=org, key__in=skeletons)
+            .values_list("person_id", flat=True)
+            .distinct()[:SIMILAR_CANDIDATES]
+        )
+    scored = []
+    for pk, name in Person.objects.filter(pk__in=ids).values_list("pk", "search_name"):
+        score = fuzz.token_set_ratio(query, name)
+        if score >= SIMILAR_MIN_SCORE:
+            scored.append((-score, pk))
+    return [pk for _score, pk in sorted(scored)]
+
+
+# Duplicates ---------------------------------------------------------------------------------
+
+# Candidates from the lookup keys that are scored for one new record.
+CANDIDATE_LIMIT = 200
+# A blocking key shared by more persons than this is not selective enough to pair on.
+PAIR_BLOCK_LIMIT = 50
+
+
+class Candidate:
+    """A stored person who may be the same as the record being checked."""
+
+    def __init__(self, person: Person, score: float, reasons: list[str]):
+        self.person, self.score, self.reasons = person, score, reasons
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+
+def duplicate_candidates(
+    org: Organization,
+    values: dict,
+    *,
+    national_id: tuple[str, str] | None = None,
+    among: QuerySet[Person] | None = None,
+    exclude: int | None = None,
+    limit: int = 5,
+) -> list[Candidate]:
+    """The stored persons most like `values` (a person's fields, as a form gives them), at
+    or above the engine's threshold, best first; `among` narrows to what a member may see."""
+    from .services import match_record
+
+    probe = Person(organization=org, **{k: v for k, v in values.items() if v is not None})
+    if probe.birth_date and not probe.birth_year:
+        probe.birth_year = probe.birth_date.year
+    if national_id and national_id[1].strip():
+        try:
+            compact = identity.normalise(*national_id)
+        except identity.IdentityError:
+            compact = ""
+        if compact:
+            probe.national_id_index = identity.blind_index(
+                keys()[0], national_id[0], compact, context=context(org)
+            )
+    probe.search_name = search_key(probe.given_name, probe.preferred_name, probe.family_name)
+    prepared = matching.prepare(match_record(probe), default_country=org.country)
+    blocking = [f"b:{key}"[:100] for key in matching.blocking_keys(prepared)]
+    found = Q(
+        pk__in=PersonKey.objects.filter(organization=org, key__in=blocking).values("person_id")
+    )
+    if probe.national_id_index:
+        found |= Q(national_id_index=probe.national_id_index)
+    qs = (among if among is not None else Person.objects.filter(organization=org)).filter(
+        found, anonymised_at__isnull=True
+    )
+    if exclude:
+        qs = qs.exclude(pk=exclude)
+    scored = []
+    for person in qs[:CANDIDATE_LIMIT]:
+        other = matching.prepare(match_record(person), default_country=org.country)
+        score = matching.score(prepared, other)
+        if score >= matching.DEFAULT_THRESHOLD:
+            scored.append(Candidate(person, score, matching.explain(prepared, other)))
+    scored.sort(key=lambda c: (-c.score, c.person.pk))
+    return scored[:limit]
+
+
+def possible_duplicates(org: Organization) -> list[tuple[Person, Person, float, list[str]]]:
+    """Every pair of stored persons at or above the threshold that nobody has marked as
+    different people, best first. Pairs come from shared blocking keys; a key shared by
+    more than PAIR_BLOCK_LIMIT persons is skipped."""
+    from .services import match_record
+
+    rows = (
+        PersonKey.objects.filter(organization=org, key__startswith="b:")
+        .values_list("key", "person_id")
+        .order_by("key", "person_id")
+    )
+    blocks: dict[str, list[int]] = {}
+    for key, pk in rows:
+        blocks.setdefault(key, []).append(pk)
+    pairs = set()
+    for members in blocks.values():
+        if 1 < len(members) <= PAIR_BLOCK_LIMIT:
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    pairs.add((a, b) if a < b else (b, a))
+    dismissed = set(
+        DuplicateDismissal.objects.filter(organization=org).values_list("person_a", "person_b")
+    )
+    pairs -= dismissed
+    ids = {pk for pair in pairs for pk in pair}
+    persons = {p.pk: p for p in Person.objects.filter(organization=org, pk__in=ids)}
+    prepared = {
+        pk: matching.prepare(match_record(p), default_country=org.country)
+        for pk, p in persons.items()
+    }
+    found = []
+    for a, b in pairs:
+        if a in prepared and b in prepared:
+            score = matching.score(prepared[a], prepared[b])
+            if score >= matching.DEFAULT_THRESHOLD:
+                found.append(
+                    (persons[a], persons[b], score, matching.explain(prepared[a], prepared[b]))
+                )
+    found.sort(key=lambda row: (-row[2], row[0].pk, row[1].pk))
+    return found
+
+
+# Contacts and consent (issue 3: contacts, consent and lawful basis) -----------------------
+
+CONTACT_SORTS = {
+    "name": ("name",),
+    "-name": ("-name",),
+    "city": ("city", "name"),
+    "-city": ("-city", "name"),
+    "created": ("created_at",),
+    "-created": ("-created_at",),
+}
+
+
+def contacts(
+    org: Organization,
+    *,
+    search: str = "",
+    kind: str = "",
+    archived: bool | None = False,
+    sort: str = "name",
+) -> QuerySet[Contact]:
+    """Contacts matching `search` (words of the name in any accents, the registration
+    number written with or without separators, the city or postcode), each with
+    `main_contact_name` (one query for any number of rows)."""
+    qs = Contact.objects.filter(organization=org)
+    text = search.strip()
+    if text:
+        condition = Q(city__icontains=text) | Q(postcode__istartswith=text)
+        words = search_key(text).split()
+        if words:
+            name = Q()
+            for word in words:
+                name &= Q(search_name__contains=word)
+            condition |= name
+        number = re.sub(r"[\s.,:/-]", "", text).upper()
+        if number:
+            condition |= Q(registration_number__icontains=number)
+            if number[:2].isalpha() and len(number) > 2:  # "DK13585628", "BG175074752"
+                condition |= Q(registration_number__icontains=number[2:])
+        qs = qs.filter(condition)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if archived is not None:
+        qs = qs.filter(archived=archived)
+    main = ContactPerson.objects.filter(contact=OuterRef("pk"), is_primary=True).annotate(
+        shown_name=Trim(
+            Concat(
+                Coalesce(NullIf("person__preferred_name", Value("")), "person__given_name"),
+                Value(" "),
+                "person__family_name",
+                output_field=CharField(),
+            )
+        )
+    )
+    return qs.annotate(main_contact_name=Subquery(main.values("shown_name")[:1])).order_by(
+        *CONTACT_SORTS.get(sort, CONTACT_SORTS["name"]), "pk"
+    )
+
+
+def contact_people(contact: Contact) -> QuerySet[ContactPerson]:
+    """The contact's persons, the main contact first."""
+    return contact.people.select_related("person").order_by("-is_primary", "pk")
+
+
+def purposes(org: Organization, *, archived: bool | None = False) -> list[ConsentPurpose]:
+    """The organisation's purposes (the defaults created on first use), each with `label`
+    and `current_wording` in the reader's language, sorted by label."""
+    from .services import ensure_default_purposes, purpose_label, purpose_text
+
+    found = []
+    for purpose in ensure_default_purposes(org):
+        if archived is None or purpose.archived == archived:
+            purpose.label = purpose_label(purpose)
+            purpose.current_wording = purpose_text(purpose, "wording")
+            purpose.current_description = purpose_text(purpose, "description")
+            found.append(purpose)
+    return sorted(found, key=lambda p: (p.label.casefold(), p.pk))
+
+
+def _with_active_basis(qs: QuerySet[Person], purpose: ConsentPurpose | int) -> QuerySet[Person]:
+    active = Consent.objects.filter(
+        person=OuterRef("pk"), purpose=purpose, withdrawn_at__isnull=True
+    )
+    return qs.filter(Exists(active))
+
+
+def persons_for_purpose(
+    org: Organization, purpose: ConsentPurpose | int, membership: Membership
+) -> QuerySet[Person]:
+    """The visible persons with at least one lawful basis in force for `purpose`. Withdrawing
+    a person's only consent drops them out; another basis still in force (e.g. legitimate
+    interest) keeps them in."""
+    return _with_active_basis(visible_persons(org, membership), purpose)
+
+
+def active_bases(person: Person) -> dict[int, list[str]]:
+    """The lawful bases in force for the person: purpose id → bases."""
+    bases: dict[int, list[str]] = {}
+    rows = (
+        Consent.objects.filter(person=person, withdrawn_at__isnull=True)
+        .order_by("purpose_id", "basis")
+        .values_list("purpose_id", "basis")
+    )
+    for purpose_id, basis in rows:
+        bases.setdefault(purpose_id, []).append(basis)
+    return bases
+
+
+def person_consents(person: Person) -> QuerySet[Consent]:
+    """Every record of the person, in force and withdrawn, newest first."""
+    return (
+        Consent.objects.filter(person=person)
+        .select_related("purpose", "recorded_by", "withdrawn_by")
+        .order_by("-given_at", "-pk")
+    )
+
+
+@dataclass
+class PurposeConsents:
+    purpose: ConsentPurpose
+    active: list[Consent]
+
+
+@dataclass
+class ConsentOverview:
+    """The person page's section: per purpose the records in force, then the history."""
+
+    rows: list[PurposeConsents]
+    history: list[Consent]
+
+
+def consent_overview(org: Organization, person: Person) -> ConsentOverview:
+    """Every purpose in use (and archived ones the person has records for) with the
+    records in force, plus the withdrawn records, newest first. Two queries."""
+    records = list(person_consents(person))
+    used = {c.purpose_id for c in records}
+    rows = []
+    for purpose in purposes(org, archived=None):
+        if purpose.archived and purpose.pk not in used:
+            continue
+        active = [c for c in records if c.purpose_id == purpose.pk and c.withdrawn_at is None]
+        rows.append(PurposeConsents(purpose, active))
+    labels = {row.purpose.pk: row.purpose.label for row in rows}
+    history = [c for c in records if c.withdrawn_at is not None]
+    for consent in records:
+        consent.purpose_label = labels.get(consent.purpose_id, consent.purpose.name)
+    return ConsentOverview(rows, history)
+
+
+def persons_per_purpose(org: Organization) -> dict[int, int]:
+    """Purpose id → the number of persons with a lawful basis in force for it."""
+    rows = (
+        Consent.objects.filter(organization=org, withdrawn_at__isnull=True)
+        .values("purpose_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .order_by()
+    )
+    return {row["purpose_id"]: row["n"] for row in rows}

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivacyConfig(AppConfig):
+    name = "kindred.privacy"
+    label = "privacy"
+    verbose_name = _("Privacy")
+
+    def ready(self) -> None:
+        from kindred.core import audit
+
+        audit.register(
+            {
+                "person.exported": _("Personal data exported"),
+                "person.erased": _("Personal data erased"),
+                "legal_hold.placed": _("Legal hold placed"),
+                "legal_hold.lifted": _("Legal hold lifted"),
+                "retention.rule_changed": _("Retention rule changed"),
+                "retention.purged": _("Retention purge run"),
+            }
+        )
