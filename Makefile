@@ -52,6 +52,8 @@ messages: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/duplicates.py
+	$(BIN)/python bench/people_import.py
 
 clean:
 	rm -rf $(VENV) var

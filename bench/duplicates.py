@@ -409,7 +409,19 @@ CITIES = {
 CITY_CUM = {
     c: list(itertools.accumulate(4 / (i + 1) for i in range(len(v)))) for c, v in CITIES.items()
 }
+# A town has hundreds of streets: the well-known ones above, and many composed like them,
+# so that unrelated households rarely share an address (as in life, blocks of flats aside).
 STREET_LIST = {c: [x.strip() for x in v.split("|")] for c, v in STREETS.items()}
+STREET_LIST["DK"] += [
+    stem + end for stem in DA_STEMS for end in ("vej", "gade", "allé", "stræde", "vænget")
+]
+STREET_LIST["SE"] += [
+    stem + end for stem in SV_STEMS for end in ("gatan", "vägen", "stigen", "gränd", "backen")
+]
+STREET_LIST["FI"] += [stem + end for stem in FI_STEMS for end in ("tie", "katu", "kuja", "polku")]
+STREET_LIST["BG"] += [
+    f"ул. {given} {family}" for given in BG_MALE[:20] for family in BG_FAMILY[:12]
+]
 PHONE_CODES = {"DK": "45", "SE": "46", "FI": "358", "BG": "359", "UA": "380"}
 DOMAINS = words(
     "gmail.com hotmail.com outlook.com yahoo.com live.dk mail.dk telia.com icloud.com abv.bg ukr.net suomi24.fi jubii.dk"
@@ -978,7 +990,13 @@ def generate(
 
 
 def run_command(persons: Path, pairs: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    """Seconds on the wall clock for the real command, start-up and files included."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        # settings make a data folder; keep it out of the checkout
+        "KINDRED_DATA_DIR": str(persons.parent / "data"),
+    }
     started = time.perf_counter()
     done = subprocess.run(
         [

@@ -6,8 +6,9 @@ fifth with a CPR number — and runs it through the real path, without HTTP: the
 service, the column guess, the dry-run job, then the import job (django-tasks, run at once
 by the ImmediateBackend, reporting progress as in production). Each import mode runs on a
 fresh organisation of a fresh SQLite database in a temporary folder (or the database in
-DATABASE_URL — use a throwaway one). Prints seconds and rows per second per step; the
-target is the whole import of 10,000 rows in under 60 s.
+DATABASE_URL — use a throwaway one). Prints seconds and rows per second per step, and how
+long exporting all the imported persons takes; the target is the import of 10,000 rows in
+under 60 s.
 
     .venv/bin/python bench/people_import.py [--rows 10000] [--mode valid_rows|all_or_nothing|both]
 """
@@ -107,8 +108,8 @@ def run(mode: str, data: bytes, suffix: str) -> dict[str, float]:
 
     from kindred.core import services as core_services
     from kindred.core import tasks as core_tasks
-    from kindred.core.models import User
-    from kindred.people import imports
+    from kindred.core.models import Membership, User
+    from kindred.people import exports, imports
     from kindred.people.models import Household, ImportBatch, Person
 
     reports: list[int] = []
@@ -147,6 +148,12 @@ def run(mode: str, data: bytes, suffix: str) -> dict[str, float]:
         figures["households"] = Household.objects.filter(organization=org).count()
         figures["progress updates"] = len(reports)
         figures["rows ok"] = summary["ok"]
+        membership = Membership.objects.get(organization=org, user=admin)
+        for fmt in ("csv", "xlsx"):
+            started = time.perf_counter()
+            export = exports.export_persons(org=org, membership=membership, actor=admin, fmt=fmt)
+            figures[f"export {fmt}"] = time.perf_counter() - started
+            export.file.close()
     core_tasks.report = real_report
     return figures
 
@@ -176,7 +183,8 @@ def main() -> int:
                 f"  {mode:15} upload {f['upload']:5.1f} s · dry run {f['dry run']:5.1f} s "
                 f"({args.rows / f['dry run']:,.0f} rows/s) · import {f['import']:5.1f} s "
                 f"({args.rows / f['import']:,.0f} rows/s, {f['progress updates']:.0f} progress "
-                f"updates) → {f['persons']:,.0f} persons in {f['households']:,.0f} households"
+                f"updates) → {f['persons']:,.0f} persons in {f['households']:,.0f} households; "
+                f"export of all persons: CSV {f['export csv']:.1f} s, XLSX {f['export xlsx']:.1f} s"
             )
         verdict = "OK" if worst < TARGET_SECONDS else "TOO SLOW"
         print(f"  slowest import {worst:.1f} s; target < {TARGET_SECONDS} s: {verdict}")

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, reverse
 from django.utils import translation
@@ -27,6 +28,7 @@ from kindred.core import services, tasks
 from kindred.core import urls as core_urls
 from kindred.core.models import ApiToken, Invitation, Membership, Organization, Site, TaskProgress
 from kindred.core.roles import ACTION_LABELS, PERMISSIONS, Action, Role, can
+from kindred.people import imports
 from kindred.people import services as people_services
 from kindred.people import urls as people_urls
 from kindred.people.models import (
@@ -36,8 +38,10 @@ from kindred.people.models import (
     ContactPerson,
     Household,
     HouseholdMember,
+    ImportBatch,
     Person,
 )
+from kindred.people.tasks import run_check
 from kindred.privacy import services as privacy_services
 from kindred.privacy import urls as privacy_urls
 from kindred.privacy.models import LegalHold
@@ -78,6 +82,8 @@ class World:
     consent: Consent | None = None
     # Privacy: an active legal hold on the joiner (the person above can be erased).
     legal_hold: LegalHold | None = None
+    # Spreadsheet import: an upload of the owner's, checked and ready to import.
+    import_batch: ImportBatch | None = None
 
 
 MATRIX_CPR = "211062-5629"
@@ -159,6 +165,7 @@ def build_world(org: Organization, user) -> World:
     build_people(world, owner)
     build_contacts_and_consents(world, owner)
     build_privacy(world)
+    build_imports(world, owner)
     return world
 
 
@@ -168,6 +175,19 @@ def build_privacy(world: World) -> None:
         world.legal_hold = privacy_services.place_legal_hold(
             org=org, person=world.joiner, reason="Matrix case", actor=admin_of(org)
         )
+
+
+def build_imports(world: World, owner) -> None:
+    org = world.org
+    with scope(organization=org):
+        batch = imports.upload_import(
+            org=org, actor=owner, name="matrix.csv", data=b"Given name\nEva\n"
+        )
+        batch = imports.start_check(org=org, batch=batch, mapping=["given_name"], actor=owner)
+        # The check is queued for after commit, which a test's transaction never reaches.
+        run_check(batch_id=batch.pk, progress_id=batch.progress_id, language="en")
+        batch.refresh_from_db()
+    world.import_batch = batch
 
 
 @pytest.fixture(autouse=True)
@@ -477,6 +497,45 @@ PRIVACY_PAGES = [
     ),
 ]
 
+
+def _import_batch(w: World) -> dict:
+    return {"batch_id": w.import_batch.pk}
+
+
+IMPORT_PAGES = [
+    Endpoint("page", "people:import", "GET", Action.IMPORT_PEOPLE),
+    Endpoint(
+        "page",
+        "people:import",
+        "POST",
+        Action.IMPORT_PEOPLE,
+        data=lambda w: {"file": SimpleUploadedFile("new.csv", b"Given name;Family name\nCarl;X\n")},
+    ),
+    Endpoint("page", "people:import-template", "GET", Action.IMPORT_PEOPLE),
+    Endpoint("page", "people:import-batch", "GET", Action.IMPORT_PEOPLE, _import_batch),
+    Endpoint("page", "people:import-mapping", "GET", Action.IMPORT_PEOPLE, _import_batch),
+    Endpoint(
+        "page",
+        "people:import-mapping",
+        "POST",
+        Action.IMPORT_PEOPLE,
+        _import_batch,
+        lambda w: {"column_0": "given_name"},
+    ),
+    Endpoint(
+        "page",
+        "people:import-run",
+        "POST",
+        Action.IMPORT_PEOPLE,
+        _import_batch,
+        lambda w: {"mode": "valid_rows"},
+    ),
+    Endpoint("page", "people:import-discard", "POST", Action.IMPORT_PEOPLE, _import_batch),
+    # An export changes nothing but the audit log, where it is recorded.
+    Endpoint("page", "people:persons-export", "GET", Action.EXPORT_PEOPLE, logs_access=True),
+    Endpoint("page", "people:households-export", "GET", Action.EXPORT_PEOPLE, logs_access=True),
+]
+
 PAGES = [
     Endpoint("page", "dashboard", "GET", Action.VIEW_DASHBOARD),
     Endpoint("page", "settings", "GET", Action.EDIT_ORGANIZATION),
@@ -548,6 +607,7 @@ PAGES = [
     *CONTACT_PAGES,
     *CONSENT_PAGES,
     *PRIVACY_PAGES,
+    *IMPORT_PAGES,
 ]
 
 _SITE = ORG_API_PREFIX + "/sites/{site_id}"
@@ -741,6 +801,21 @@ PRIVACY_API = [
     Endpoint("api", ORG_API_PREFIX + "/retention-rule/preview", "GET", Action.HANDLE_PRIVACY),
 ]
 
+# An export changes nothing but the audit log, where it is recorded.
+EXPORT_API = [
+    Endpoint(
+        "api",
+        ORG_API_PREFIX + "/exports/persons",
+        "GET",
+        Action.EXPORT_PEOPLE,
+        query=lambda w: {"format": "xlsx", "q": "Matrix"},
+        logs_access=True,
+    ),
+    Endpoint(
+        "api", ORG_API_PREFIX + "/exports/households", "GET", Action.EXPORT_PEOPLE, logs_access=True
+    ),
+]
+
 API = [
     Endpoint("api", ORG_API_PREFIX, "GET", Action.VIEW_DASHBOARD),
     Endpoint(
@@ -778,6 +853,7 @@ API = [
     *CONTACT_API,
     *CONSENT_API,
     *PRIVACY_API,
+    *EXPORT_API,
 ]
 
 ENDPOINTS = PAGES + API

@@ -383,3 +383,29 @@ def test_api_duplicate_check_merge_and_dismiss(org, coordinator, client, pair):
     assert merged.status_code == 200 and merged.json()["email"] == "mh@example.org"
     with scopes_disabled():
         assert not Person.objects.filter(pk=other.pk).exists()
+
+
+def test_a_record_under_legal_hold_is_not_merged_away(org, admin, pair):
+    from kindred.privacy import services as privacy
+
+    keep, other = pair
+    with scope(organization=org):
+        privacy.place_legal_hold(org=org, person=other, reason="Court case", actor=admin)
+        before = snapshot(org)
+        with pytest.raises(Conflict):
+            services.merge_persons(org=org, keep=keep, other=other, actor=admin)
+        assert snapshot(org) == before
+        # The held record can be the one kept.
+        services.merge_persons(org=org, keep=other, other=keep, actor=admin)
+
+
+def test_an_erased_person_cannot_be_changed(org, admin, pair):
+    from kindred.privacy import services as privacy
+
+    keep, _other = pair
+    with scope(organization=org):
+        privacy.erase_person(org=org, person=keep, reason="Asked to be forgotten", actor=admin)
+        keep.refresh_from_db()
+        with pytest.raises(Conflict):
+            services.update_person(org=org, person=keep, values={"city": "Ikast"}, actor=admin)
+    assert search(org, admin, "Mohammad") == []

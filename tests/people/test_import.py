@@ -369,9 +369,10 @@ def test_valid_rows_mode_imports_the_good_rows_and_lists_the_rest(
     assert response.url == url("import-batch", org, batch.pk)
     assert batch.status == ImportBatch.Status.IMPORTED
     assert [p.given_name for p in persons(org)] == ["Anna", "Carl"]
-    assert batch.result == {"persons": 2, "households": 0, "skipped": 0}
+    assert batch.result == {"persons": 2, "households": 0, "skipped": 1}
     page = client.get(url("import-batch", org, batch.pk)).content.decode()
     assert "2 persons imported." in page
+    assert "1 row was left out because of the problems below." in page
     assert "Enter a phone number, e.g. +45 12 34 56 78." in page  # row 3, left out
     assert batch.progress.status == TaskProgress.Status.DONE
 

@@ -293,11 +293,6 @@ def test_erasure_leaves_other_persons_untouched(org, admin, subject):
         assert list(HouseholdMember.objects.filter(person=subject.partner).values()) == memberships
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="people.queries.search_condition matches current members of a household by its "
-    "label without excluding anonymised persons (needs anonymised_at__isnull=True there)",
-)
 def test_an_erased_person_is_not_found_through_their_households_name(org, admin):
     with scope(organization=org):
         person = people.create_person(

@@ -691,6 +691,14 @@ def _logistic(total: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, total / 2.0))))
 
 
+def _logit(value: float) -> float:
+    if value <= 0.0:
+        return -math.inf
+    if value >= 1.0:
+        return math.inf
+    return 2.0 * math.log(value / (1.0 - value))
+
+
 def score(a: Prepared, b: Prepared) -> float:
     """How likely `a` and `b` are the same person, in [0, 1]. Symmetric."""
     return _logistic(_PRIOR + _evidence(a, b))
@@ -715,16 +723,16 @@ def explain(a: Prepared, b: Prepared) -> list[str]:
 
 
 def blocking_keys(p: Prepared) -> set[str]:
-    """At most 8 short keys (10 for a birthday on 31 December or 1 January); two records
+    """At most 7 short keys (9 for a birthday on 31 December or 1 January); two records
     that may be the same person share at least one.
 
     - the identity number, the e-mail, the phone (last 8 digits) and the address (postcode,
       start of the street name, house number), each on its own: a household shares them,
       but a household is small;
-    - the birth date (day and month in order, so a swap keeps the key) with the initial of
-      either name (a typo in one initial, or swapped names, keep the other key);
+    - the birth date (day and month in order, so a swap keeps the key) with the initials of
+      both names (in order, so swapped names keep it);
     - the first word of either name with the other's initial and the birth year (a typo in
-      one name keeps the other key).
+      one name keeps the other key; one day off across a new year gives both years).
 
     The name alone makes no key: it is not enough to pass the threshold, so every pair that
     can pass shares one of the facts above."""
@@ -736,25 +744,24 @@ def blocking_keys(p: Prepared) -> set[str]:
     if p.phone_key:
         keys.add("p:" + p.phone_key)
     if p.postcode and p.street and p.house:
-        keys.add(f"a:{p.postcode}:{p.street[:5]}:{p.house}")
+        keys.add("a:" + p.postcode + ":" + p.street[:5] + ":" + p.house)
     # First words: "Anna Maria" and "Anna" keep "ana"; swapped fields keep both words.
     first = p.given[0] if p.given else ""
     other = p.family[0] if p.family else ""
     if not other and len(p.given) > 1:
         first, other = p.given[0], p.given[-1]  # the whole name in one column
-    if p.year and p.month and p.day:
-        low, high = sorted((p.month, p.day))
-        for name in (first, other):
-            if name:
-                keys.add(f"d:{p.year}{low:02}{high:02}:{name[0]}")
+    if p.day and (first or other):  # a day, and so a month and a year
+        low, high = (p.month, p.day) if p.month <= p.day else (p.day, p.month)
+        initials = (first[:1] + other[:1]) if first[:1] <= other[:1] else (other[:1] + first[:1])
+        keys.add(f"d:{p.year}{low:02}{high:02}:{initials}")
     if first and other and p.year:
-        years = [p.year]
-        if (p.month, p.day) in ((12, 31), (1, 1)):
+        keys.add("y:" + first + ":" + other[0] + ":" + str(p.year))
+        keys.add("y:" + other + ":" + first[0] + ":" + str(p.year))
+        if p.day in (1, 31) and (p.month, p.day) in ((12, 31), (1, 1)):
             # one day off is another year: also the neighbouring year's keys
-            years.append(p.year + 1 if p.month == 12 else p.year - 1)
-        for year in years:
-            keys.add(f"y:{first}:{other[0]}:{year}")
-            keys.add(f"y:{other}:{first[0]}:{year}")
+            year = str(p.year + 1 if p.month == 12 else p.year - 1)
+            keys.add("y:" + first + ":" + other[0] + ":" + year)
+            keys.add("y:" + other + ":" + first[0] + ":" + year)
     return keys
 
 
@@ -793,6 +800,10 @@ def find_pairs(
     useful = [members for members in blocks.values() if 1 < len(members) <= MAX_BLOCK]
     del blocks
 
+    # The logistic curve rises: a total below the threshold's own total cannot reach it
+    # (less a margin for rounding, so that the check against `threshold` stays exact).
+    lowest = _logit(threshold) - 1e-6 if 0.0 < threshold < 1.0 else -math.inf
+
     # Every pair in every useful block, once (two records often share several keys).
     pairs: list[tuple[str, str, float]] = []
     seen: set[int] = set()
@@ -811,7 +822,10 @@ def find_pairs(
                     continue
                 seen.add(pair)
                 q = prepared[j]
-                value = score(p, q)
+                total = _PRIOR + _evidence(p, q)
+                if total < lowest:
+                    continue  # the score would be below the threshold
+                value = _logistic(total)
                 if value >= threshold:
                     a, b = (p.id, q.id) if p.id < q.id else (q.id, p.id)
                     pairs.append((a, b, value))

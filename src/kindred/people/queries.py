@@ -255,7 +255,10 @@ def search_condition(org: Organization, search: str) -> tuple[Q, list[int] | Non
             return Q(pk__in=matching_ids), None
     # No name: perhaps a household's label, else the names that sound alike.
     in_household = HouseholdMember.objects.filter(
-        organization=org, left_on__isnull=True, household__label__icontains=text
+        organization=org,
+        left_on__isnull=True,
+        household__label__icontains=text,
+        person__anonymised_at__isnull=True,
     ).values("person_id")
     if in_household.exists():
         return Q(pk__in=in_household), None

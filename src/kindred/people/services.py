@@ -87,6 +87,12 @@ def identity_message(reason: str) -> str:
     return messages[reason]
 
 
+def refuse_if_anonymised(person: Person) -> None:
+    """An erased person's record keeps only statistics; nothing may be added back to it."""
+    if person.anonymised_at is not None:
+        raise Conflict(_("This person's data was erased: the record cannot be changed."))
+
+
 def normalise_phone(raw: str, country: str) -> str:
     """E.164 (+4512345678) from any common way of writing a number."""
     if not raw.strip():
@@ -202,6 +208,7 @@ def update_person(
 ) -> Person:
     """Change a person's details; `national_id` (country, number) replaces the number."""
     person = Person.objects.select_for_update().get(pk=person.pk, organization=org)
+    refuse_if_anonymised(person)
     before = audit.snapshot(person, PERSON_FIELDS)
     changed = apply_values(person, _clean_person_values(org, values), PERSON_FIELDS)
     validate_fields(person, PERSON_FIELDS)
@@ -340,6 +347,7 @@ def add_to_household(
         raise Invalid(_("Choose a valid relation."), field="relation")
     joined_on = joined_on or timezone.localdate()
     person = Person.objects.select_for_update().get(pk=person.pk, organization=org)
+    refuse_if_anonymised(person)
     current = HouseholdMember.objects.filter(person=person, left_on__isnull=True).first()
     if current is not None:
         if current.household_id == household.pk:
@@ -467,6 +475,11 @@ def dismiss_duplicate(
     return dismissal
 
 
+# Checks that may refuse a merge, registered by apps above people (privacy: legal holds):
+# each is called as check(keep, other) and raises a DomainError to refuse.
+MERGE_CHECKS: list = []
+
+
 # What a merge takes from the record that goes: the kept record's own values win; an
 # empty field is filled from the other; `choices` picks the other's value field by field.
 MERGE_FIELDS = tuple(f for f in PERSON_FIELDS if f not in ("birth_year",))
@@ -526,6 +539,8 @@ def merge_persons(
     keep, other = locked[keep.pk], locked[other.pk]
     if keep.anonymised_at or other.anonymised_at:
         raise Conflict(_("An anonymised person cannot be merged."))
+    for check in MERGE_CHECKS:
+        check(keep, other)
     unknown = set(take_from_other) - set(MERGE_FIELDS)
     if unknown:
         raise Invalid(_("Choose which record's value to keep."), field=sorted(unknown)[0])
@@ -1231,6 +1246,7 @@ def record_consent(
     at this moment, in the reader's language, copied so that later edits of the purpose do
     not rewrite history. A second active record with the same basis is refused; withdrawn
     records stay as history, so consent can be given again."""
+    refuse_if_anonymised(person)
     if basis not in Consent.Basis.values:
         raise Invalid(_("Choose a lawful basis."), field="basis")
     if purpose.organization_id != org.pk:

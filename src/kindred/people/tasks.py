@@ -156,10 +156,12 @@ def run_import(*, batch_id: int, progress_id: int, language: str) -> None:
                 core_tasks.report(progress_id, percent=30, message=_("Saving all rows at once…"))
                 with transaction.atomic():
                     saver.save(units, strict=True)
+                    saver.count_left_out(checks)
                     saver.log_summary(batch)
             else:
                 on_save = _reporter(progress_id, 25, 99, _("Imported %(done)s of %(total)s rows"))
                 saver.save_in_batches(units, on_save)
+                saver.count_left_out(checks)
                 with transaction.atomic():
                     saver.log_summary(batch)
         except RowRefused:

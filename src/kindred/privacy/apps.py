@@ -9,6 +9,11 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         from kindred.core import audit
+        from kindred.people import services as people
+
+        from .services import refuse_merging_held_record
+
+        people.MERGE_CHECKS.append(refuse_merging_held_record)
 
         audit.register(
             {

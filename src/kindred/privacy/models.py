@@ -108,7 +108,7 @@ class RetentionRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.months} ({'on' if self.enabled else 'off'})"
+        return str(_("Retention rule"))
 
 
 class PurgeRun(models.Model):

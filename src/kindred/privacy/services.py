@@ -4,12 +4,11 @@ what erasure keeps, why it may rewrite audit entries, what counts as activity.""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
@@ -22,8 +21,6 @@ from kindred.people.models import Household, HouseholdMember, Person
 from . import queries
 from .models import MAX_RETENTION_MONTHS, MIN_RETENTION_MONTHS, LegalHold, RetentionRule
 from .redaction import Identifiers, mask_value, postcode_area, redact_json, redact_text
-
-logger = logging.getLogger(__name__)
 
 REASON_MAX_LENGTH = 1000
 # What an erased person's (and a fully erased household's) name becomes. Stored, so one
@@ -237,7 +234,7 @@ def erase_person(*, org: Organization, person: Person, reason: str, actor: User 
                 "A legal hold has applied to this person since %(date)s: their data must be "
                 "kept. Lift the hold first if it no longer applies."
             )
-            % {"date": timezone.localdate(hold.placed_at).isoformat()}
+            % {"date": formats.date_format(timezone.localdate(hold.placed_at), "SHORT_DATE_FORMAT")}
         )
     pattern = identifiers(org, person).pattern()
     rows = queries.related_rows(person)
@@ -249,9 +246,6 @@ def erase_person(*, org: Organization, person: Person, reason: str, actor: User 
         own_type=Person._meta.label_lower,
         own_id=str(person.pk),
     )
-    for relation, pks in rows.items():
-        result.rows_redacted += _redact_rows(relation, pks, pattern)
-
     area = postcode_area(person.postcode)
     birth_year = person.birth_year or (person.birth_date.year if person.birth_date else None)
     for name in ERASED_PERSON_FIELDS:
@@ -261,7 +255,11 @@ def erase_person(*, org: Organization, person: Person, reason: str, actor: User 
     person.birth_year = birth_year
     person.anonymised_at = timezone.now()
     person.save(update_fields=[*ERASED_PERSON_FIELDS, "birth_year", "anonymised_at", "updated_at"])
-    people_services.refresh_keys(person)  # an anonymised person has no search keys
+    # Derived search and duplicate keys go (an anonymised person has none), before the
+    # rows that refer to the person are masked: there is no point masking them.
+    people_services.refresh_keys(person)
+    for relation, pks in rows.items():
+        result.rows_redacted += _redact_rows(relation, pks, pattern)
 
     household_ids = set(
         HouseholdMember.objects.filter(person=person).values_list("household_id", flat=True)
@@ -443,3 +441,17 @@ def _erase_if_still_inactive(
             candidate.held = True
             return "held"
     return "erased"
+
+
+def refuse_merging_held_record(keep: Person, other: Person) -> None:
+    """A merge deletes the record it merges away: not one under a legal hold. (The held
+    record can be the one kept.)"""
+    if LegalHold.objects.filter(person=other, lifted_at__isnull=True).exists():
+        raise Conflict(
+            _(
+                "A legal hold applies to %(name)s: that record cannot be merged away. "
+                "Keep it and merge the other record into it."
+            )
+            % {"name": other.full_name},
+            field="other",
+        )

@@ -44,6 +44,10 @@ class Saver:
         self.households = 0
         self.skipped = 0
 
+    def count_left_out(self, checks: list[RowCheck]) -> None:
+        """Rows with problems, found by the check or refused while saving."""
+        self.skipped = sum(1 for c in checks if not c.ok)
+
     def result(self) -> dict[str, int]:
         return {"persons": self.persons, "households": self.households, "skipped": self.skipped}
 
@@ -80,8 +84,6 @@ class Saver:
                     person.given_name, person.preferred_name, person.family_name
                 )
                 people.append(person)
-            else:
-                self.skipped += 1
         Person.objects.bulk_create(people)
         PersonKey.objects.bulk_create(
             PersonKey(organization_id=org.pk, person=person, key=key)
