@@ -29,7 +29,8 @@ compilemessages: $(VENV)/.installed
 run: install compilemessages
 	$(KINDRED) migrate --noinput -v 0
 	$(KINDRED) demo
-	@echo "Kindred is serving http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	@echo "Kindred is serving http://$(HOST):$(PORT)/ with a background worker (Ctrl+C stops both)"
+	$(KINDRED) worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(KINDRED) runserver $(HOST):$(PORT) --noreload
 
 test: install-dev compilemessages

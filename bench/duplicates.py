@@ -463,6 +463,15 @@ def pick(rng: random.Random, items, cum) -> str:
     return items[bisect.bisect(cum, rng.random() * cum[-1])]
 
 
+def place(rng: random.Random, country: str) -> tuple[str, str]:
+    """A town and one of its ten postcode areas (a town has several)."""
+    city, postcode = pick(rng, CITIES[country], CITY_CUM[country])
+    area = rng.randrange(10)
+    if country in ("DK", "BG"):
+        return city, str(int(postcode) + 10 * area)
+    return city, f"{postcode[:-2]}{area}{postcode[-1]}"  # "582 22" -> "582 52"
+
+
 def surname(rng: random.Random, culture: Culture) -> str:
     if rng.random() < culture.tail:
         stem = rng.choice(culture.stems)
@@ -556,7 +565,7 @@ def make_household(
     script = (
         "native" if culture.cyrillic and rng.random() < (0.65 if not refugee else 0.35) else "latin"
     )
-    city, postcode = pick(rng, CITIES[country], CITY_CUM[country])
+    city, postcode = place(rng, country)
     street = rng.choice(STREET_LIST[country])
     house = str(rng.randint(1, 180)) + (rng.choice("ABCD") if rng.random() < 0.1 else "")
     home_phone_country = "UA" if refugee and rng.random() < 0.6 else country
@@ -914,7 +923,7 @@ def duplicate(
             elif change < 0.8:
                 copy.street = rng.choice(STREET_LIST[copy.country])
                 copy.house = str(rng.randint(1, 180))
-                copy.city, copy.postcode = pick(rng, CITIES[copy.country], CITY_CUM[copy.country])
+                copy.city, copy.postcode = place(rng, copy.country)
             else:
                 copy.email = (
                     ascii_email_part(copy.given.split()[0])

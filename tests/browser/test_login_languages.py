@@ -31,6 +31,7 @@ NAV = (
     "Contacts",
     "Members",
     "Audit log",
+    "Privacy",
     "Settings",
 )
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]

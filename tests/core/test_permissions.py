@@ -317,7 +317,8 @@ PEOPLE_PAGES = [
 
 
 def _pair(w: World) -> dict:
-    return {"person_id": w.person.pk, "other_id": w.joiner.pk}
+    # The joiner is under a legal hold (build_privacy): it is the record kept.
+    return {"person_id": w.joiner.pk, "other_id": w.person.pk}
 
 
 DUPLICATE_PAGES = [
@@ -697,11 +698,11 @@ DUPLICATE_API = [
     ),
     Endpoint(
         "api",
-        _PERSON + "/merge",
+        _PERSONS + "/{person_id}/merge",
         "POST",
         Action.MERGE_PEOPLE,
-        _api_person,
-        lambda w: {"other": w.joiner.pk},
+        lambda w: {"person_id": w.joiner.pk},
+        lambda w: {"other": w.person.pk},
     ),
 ]
 

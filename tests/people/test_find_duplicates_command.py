@@ -103,7 +103,10 @@ def test_only_id_is_required_unknown_columns_are_ignored_and_header_spelling_is_
         "a,Søren,Jørgensen,1970-07-07,likes tea\n"
         "b,Soeren,Joergensen,1970-07-07,\n"
         "c,Søren\n"  # a short row: the rest is empty
-        "\n",  # a blank line is skipped
+        "\n"  # a blank line is skipped
+        # Cells beyond the header belong to no column (not, say, to the phone).
+        "d,Bo,Holm,,,12345678\n"
+        "e,Bo,Holm,,,12345678\n",
     )
     output = tmp_path / "pairs.csv"
     call_command("people", "find-duplicates", str(persons), "-o", str(output), verbosity=0)

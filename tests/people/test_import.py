@@ -377,6 +377,30 @@ def test_valid_rows_mode_imports_the_good_rows_and_lists_the_rest(
     assert batch.progress.status == TaskProgress.Status.DONE
 
 
+def test_an_identity_number_registered_after_the_dry_run_is_refused_at_import(
+    org, coordinator, client_for, tmp_path, django_capture_on_commit_callbacks
+):
+    rows = [["Given name", "Identity number"], ["Anna", CPR], ["Bo", ""]]
+    client = client_for(coordinator)
+    batch = checked(
+        client, org, write_csv(tmp_path / "i.csv", rows), django_capture_on_commit_callbacks
+    )
+    assert items(batch) == []
+    with scope(organization=org):  # meanwhile, at the intake table
+        services.create_person(
+            org=org, values={"given_name": "Anna"}, actor=coordinator, national_id=("DK", CPR)
+        )
+
+    run(client, org, batch, django_capture_on_commit_callbacks, "all_or_nothing")
+    refused = items(batch)
+    run(client, org, batch, django_capture_on_commit_callbacks, "valid_rows")
+
+    message = "A person with this identity number is already registered."
+    assert refused == [(2, "B", "Identity number", message)]
+    assert [p.given_name for p in persons(org)] == ["Anna", "Bo"]  # the first one, and Bo
+    assert batch.result == {"persons": 1, "households": 0, "skipped": 1}
+
+
 def test_rows_sharing_a_household_become_one_household_with_the_first_adult_as_head(
     org, coordinator, client_for, tmp_path, django_capture_on_commit_callbacks
 ):

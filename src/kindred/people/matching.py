@@ -705,19 +705,31 @@ def score(a: Prepared, b: Prepared) -> float:
 
 
 # explain() codes, for the page that shows why two persons were suggested.
-EXPLAIN_CODES = ("national_id", "name", "birth_date", "email", "phone", "address")
+EXPLAIN_CODES = (
+    "national_id",
+    "name",
+    "birth_date",
+    "birth_year",
+    "email",
+    "phone",
+    "address",
+)
 
 
 def explain(a: Prepared, b: Prepared) -> list[str]:
-    """What agrees between `a` and `b`, strongest evidence first, as codes from EXPLAIN_CODES
-    ("name" when given and family name are close, in either order)."""
+    """What agrees between `a` and `b`, strongest evidence first, as codes from EXPLAIN_CODES:
+    "name" when the given names agree (in either order) and the family names do not
+    disagree; "birth_year" instead of "birth_date" when one side knows only the year."""
     details: dict[str, float] = {}
     _evidence(a, b, details)
     details["name"] = (
         details["given_name"] + details["family_name"]
-        if details["given_name"] > 0 and details["family_name"] > 0
+        if details["given_name"] > 0 and details["family_name"] >= 0
         else 0.0
     )
+    details["birth_year"] = 0.0
+    if details["birth_date"] > 0 and not (a.month and b.month):
+        details["birth_year"], details["birth_date"] = details["birth_date"], 0.0
     found = sorted(((details[code], code) for code in EXPLAIN_CODES), key=lambda x: -x[0])
     return [code for value, code in found if value > 0]
 
@@ -755,13 +767,13 @@ def blocking_keys(p: Prepared) -> set[str]:
         initials = (first[:1] + other[:1]) if first[:1] <= other[:1] else (other[:1] + first[:1])
         keys.add(f"d:{p.year}{low:02}{high:02}:{initials}")
     if first and other and p.year:
-        keys.add("y:" + first + ":" + other[0] + ":" + str(p.year))
-        keys.add("y:" + other + ":" + first[0] + ":" + str(p.year))
+        keys.add("y:" + first + ":" + other[:2] + ":" + str(p.year))
+        keys.add("y:" + other + ":" + first[:2] + ":" + str(p.year))
         if p.day in (1, 31) and (p.month, p.day) in ((12, 31), (1, 1)):
             # one day off is another year: also the neighbouring year's keys
             year = str(p.year + 1 if p.month == 12 else p.year - 1)
-            keys.add("y:" + first + ":" + other[0] + ":" + year)
-            keys.add("y:" + other + ":" + first[0] + ":" + year)
+            keys.add("y:" + first + ":" + other[:2] + ":" + year)
+            keys.add("y:" + other + ":" + first[:2] + ":" + year)
     return keys
 
 
@@ -785,7 +797,7 @@ def find_pairs(
         if progress and len(prepared) % 50_000 == 0:
             progress("prepare", len(prepared), total)
     count = len(prepared)
-    if progress:
+    if progress and count % 50_000:
         progress("prepare", count, count)
 
     blocks: dict[str, list[int]] = {}

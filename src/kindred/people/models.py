@@ -72,7 +72,13 @@ class Person(models.Model):
                 condition=Q(birth_year__isnull=True)
                 | Q(birth_year__gte=1850, birth_year__lte=2200),
                 name="person_birth_year_plausible",
-            )
+            ),
+            # Two simultaneous registrations of one identity number: one fails here.
+            models.UniqueConstraint(
+                fields=["organization", "national_id_index"],
+                condition=~Q(national_id_index=""),
+                name="person_national_id_once",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -114,6 +114,10 @@ def _clean_person_values(org: Organization, values: Mapping[str, Any]) -> dict[s
         values["email"] = values["email"].strip().lower()
     if values.get("birth_date"):
         values["birth_year"] = values["birth_date"].year
+    year = values.get("birth_year")
+    if year is not None and not EARLIEST_BIRTH_YEAR <= year <= timezone.localdate().year:
+        field = "birth_date" if values.get("birth_date") else "birth_year"
+        raise Invalid(_("Enter a birth year between 1850 and this year."), field=field)
     return values
 
 
@@ -161,8 +165,16 @@ def create_person(
     if national_id and national_id[1].strip():
         _set_national_id(org, person, *national_id)
     person.search_name = search_key(person.given_name, person.preferred_name, person.family_name)
-    person.save()
-    refresh_keys(person)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as error:  # the same number registered at the same moment
+        if "person_national_id_once" not in str(error) and "national_id_index" not in str(error):
+            raise
+        raise Conflict(
+            _("A person with this identity number is already registered."), field="national_id"
+        ) from error
+    refresh_keys(person, new=True)
     changes = {f: [None, getattr(person, f)] for f in PERSON_FIELDS if getattr(person, f)}
     if person.has_national_id:
         changes["national_id"] = [None, "set"]
@@ -438,9 +450,11 @@ def person_keys(person: Person) -> set[str]:
     return keys
 
 
-def refresh_keys(person: Person) -> None:
-    """Rewrite the person's lookup keys (called inside the services that change a person)."""
-    PersonKey.objects.filter(person=person).delete()
+def refresh_keys(person: Person, *, new: bool = False) -> None:
+    """Rewrite the person's lookup keys (called inside the services that change a person;
+    `new`: just created, so there are none to delete)."""
+    if not new:
+        PersonKey.objects.filter(person=person).delete()
     PersonKey.objects.bulk_create(
         PersonKey(organization_id=person.organization_id, person=person, key=key)
         for key in sorted(person_keys(person))

@@ -4,8 +4,8 @@ The import stores exactly what `create_person`, `create_household` and `add_to_h
 would — the same rows, the same lookup keys (`services.person_keys`), one audit entry per
 person, household and membership with the same action and changes — but with one query
 per table for a few hundred rows instead of a dozen queries per row. Calling the services
-row by row measured about 7 ms a row on the 2-core test machine (70 s and more for 10,000
-rows, against a 60 s target); this takes about a third of that (ADR 0009).
+row by row cost about 7 ms of CPU a row on the 2-core test machine (10,000 rows: 195 s
+under load, against a 60 s target); this path imports them in 20 to 33 s (ADR 0009).
 `tests/people/test_import.py::test_an_imported_person_is_stored_like_a_registered_one`
 holds the two paths to the same result.
 

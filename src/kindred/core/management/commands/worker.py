@@ -18,7 +18,10 @@ from django_tasks_db.management.commands.db_worker import Command as DbWorkerCom
 
 logger = logging.getLogger("kindred.worker")
 
-SCHEDULED = ["kindred.privacy.tasks.enqueue_due_purges"]
+SCHEDULED = [
+    "kindred.privacy.tasks.enqueue_due_purges",
+    "kindred.people.imports.purge_expired",  # uploaded spreadsheets kept at most a day
+]
 SCHEDULE_INTERVAL = 300  # seconds; a daily job starts at most this late after midnight
 
 

@@ -164,32 +164,39 @@ def _read(reader, path: Path) -> list[matching.Record]:
             raise CommandError(
                 _("%(path)s has the column %(column)s twice.") % {"path": path, "column": name}
             )
-    # Each known field's position in a row, or None; unknown columns are ignored.
-    positions = [(name, names.index(name)) for name in FIELDS if name in names]
+    # Where each of the record's fields is in a row; a field without a column reads the
+    # empty cell added at the end of every row. Unknown columns are ignored.
+    width = len(names)
+    columns = [names.index(name) if name in names else width for name in FIELDS]
     id_position = names.index("id")
+    padding = [""] * (width + 1)
 
     records: list[matching.Record] = []
     seen: dict[str, int] = {}
     for row in reader:
-        if not row or (len(row) == 1 and not row[0].strip()):
+        if len(row) <= 1 and not "".join(row).strip():
             continue  # a blank line
-        line = reader.line_num
-        values = {name: row[i].strip() if i < len(row) else "" for name, i in positions}
-        record_id = row[id_position].strip() if id_position < len(row) else ""
+        if len(row) < width:
+            row += padding[len(row) :]  # a short row: the rest is empty
+        else:
+            del row[width:]  # cells beyond the header are ignored
+            row.append("")
+        record_id = row[id_position].strip()
         if not record_id:
             raise CommandError(
-                _("%(path)s, line %(line)s: the id is empty.") % {"path": path, "line": line}
+                _("%(path)s, line %(line)s: the id is empty.")
+                % {"path": path, "line": reader.line_num}
             )
         if record_id in seen:
             raise CommandError(
                 _(
-                    "%(path)s, line %(line)s: the id %(id)r is also on line %(first)s; ids must be unique."
+                    "%(path)s, line %(line)s: the id %(id)r is also on line %(first)s; "
+                    "ids must be unique."
                 )
-                % {"path": path, "line": line, "id": record_id, "first": seen[record_id]}
+                % {"path": path, "line": reader.line_num, "id": record_id, "first": seen[record_id]}
             )
-        seen[record_id] = line
-        values["id"] = record_id
-        records.append(matching.Record(**values))
+        seen[record_id] = reader.line_num
+        records.append(matching.Record(*[row[i].strip() for i in columns]))
     return records
 
 
