@@ -262,7 +262,23 @@ UK_LATIN = dict(
         strict=True,
     )
 )
+UK_LATIN |= {"ё": "e", "ы": "y", "э": "e", "ъ": ""}  # for Russian forms, below
 UK_LATIN_START = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
+# The Russian form of a Ukrainian given name, as an older document may have it.
+UK_RUSSIAN = dict(
+    pair.split(":")
+    for pair in words(
+        """
+Олександр:Александр Олексій:Алексей Микола:Николай Євген:Евгений Дмитро:Дмитрий Михайло:Михаил
+Василь:Василий Петро:Пётр Юрій:Юрий Ігор:Игорь Григорій:Григорий Павло:Павел Кирило:Кирилл
+Данило:Даниил Артем:Артём Андрій:Андрей Сергій:Сергей Віктор:Виктор Іван:Иван Матвій:Матвей
+Тимофій:Тимофей Віталій:Виталий Анатолій:Анатолий Олена:Елена Катерина:Екатерина Тетяна:Татьяна
+Світлана:Светлана Дарина:Дарья Надія:Надежда Віра:Вера Наталія:Наталья Ірина:Ирина Юлія:Юлия
+Марія:Мария Софія:София Вікторія:Виктория Анастасія:Анастасия Ганна:Анна Ніна:Нина
+Любов:Любовь Олеся:Алеся Христина:Кристина Уляна:Ульяна
+"""
+    )
+)
 UK_GERMAN = {
     **UK_LATIN,
     "г": "h",
@@ -877,7 +893,10 @@ def duplicate(
                 else:
                     copy.national_id = ""
         elif kind == "transliteration":
-            if person.culture in ("bg", "uk"):
+            if person.culture == "uk" and copy.given in UK_RUSSIAN and rng.random() < 0.25:
+                copy.given = UK_RUSSIAN[copy.given]  # from a Russian-language document
+                new.script = rng.choice(["native", "latin"])
+            elif person.culture in ("bg", "uk"):
                 if rng.random() < 0.6:
                     new.script = "latin" if spelling.script == "native" else "native"
                 else:
@@ -1133,8 +1152,12 @@ def main() -> int:
         pairs = folder / f"pairs-{quality_size}.csv"
         seconds = run_command(persons, pairs)
         q = quality(data, read_pairs(pairs))
+        registrations = Counter(data.person.values())
+        in_groups = sum(n for n in registrations.values() if n > 1)
         print(
-            f"{data.records} records, {sum(1 for _ in data.kinds)} of them duplicates, "
+            f"{data.records} records: {in_groups} ({100 * in_groups / data.records:.1f} %) "
+            f"belong to a person registered more than once "
+            f"({sum(1 for n in registrations.values() if n > 2)} of them three times); "
             f"{len(data.true_pairs)} true pairs"
         )
         print_quality(f"quality ({data.records} records)", q, seconds, details=True)

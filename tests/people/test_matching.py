@@ -91,6 +91,11 @@ SAME = [
         Record(id="2", given_name="Olha", family_name="Hnatiuk", email="O.H@ukr.net"),
     ),
     (
+        "the Ukrainian and the Russian form of one name",
+        Record(id="1", given_name="Микола", family_name="Шевченко", birth_date="1977-05-09"),
+        Record(id="2", given_name="Nikolay", family_name="Shevchenko", birth_date="1977-05-09"),
+    ),
+    (
         "Bulgarian Cyrillic and Latin",
         Record(id="1", given_name="Христо", family_name="Стоянов", birth_date="1961-09-09"),
         Record(id="2", given_name="Hristo", family_name="Stoyanov", birth_date="1961-09-09"),

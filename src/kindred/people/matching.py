@@ -12,14 +12,15 @@ threshold is the point where agreeing evidence and the prior balance. The weight
 hand, not trained, so that each one can be explained (`explain`) and argued about:
 
 - names are compared after transliteration to ASCII and a spelling fold (Cyrillic passport
-  spellings, Nordic letters written without their marks) with Jaro-Winkler similarity, in
-  both orders (given and family name swapped);
+  spellings, Nordic letters written without their marks, Ukrainian and Russian forms of a
+  given name) with Jaro-Winkler similarity, in both orders (given and family name swapped),
+  or as one string when one side has the whole name in one column;
 - the birth date counts as exact, day and month swapped, one day off, or year only; a
   different year is strong counter-evidence;
 - e-mail, phone and address are household facts: a parent and a child share them. They add
   up with diminishing returns, and count for little when a person-level fact (given name,
-  birth date, identity number) clearly disagrees, so that family members, twins included,
-  stay below the threshold;
+  birth date, identity number) clearly disagrees, so that parents, children, and twins with
+  different given names stay below the threshold;
 - the same identity number is near proof, a different one is strong counter-evidence.
 
 `blocking_keys` gives a few short keys per person such that true duplicates share at least
@@ -155,6 +156,47 @@ def _fold_token(token: str) -> str:
     return _DOUBLED.sub(r"\1", _H_AS_G.sub("g", token))
 
 
+# Forms of one given name across Ukrainian, Russian and Bulgarian (and their Latin
+# spellings) that no spelling fold brings together: people from Ukraine are often registered
+# once from a Ukrainian passport and once from an older Russian-language document. Each
+# group folds to its first member.
+_NAME_GROUPS = (
+    "Олександр Александр Александър Alexander",
+    "Олексій Алексей",
+    "Микола Николай",
+    "Євген Евгений Евгени",
+    "Дмитро Дмитрий Димитър",
+    "Михайло Михаил",
+    "Василь Василий Васил",
+    "Петро Пётр Петър",
+    "Юрій Юрий",
+    "Ігор Игорь",  # noqa: RUF001
+    "Григорій Григорий",
+    "Павло Павел",
+    "Кирило Кирилл",
+    "Данило Даниил",
+    "Артем Артём",
+    "Олена Елена",
+    "Катерина Екатерина",
+    "Тетяна Татьяна",
+    "Світлана Светлана",
+    "Дарина Дарья",
+    "Надія Надежда",
+    "Віра Вера",  # noqa: RUF001
+)
+
+
+def _fold_word(word: str) -> str:
+    return _fold_token(_NOT_LETTER.sub("", _ascii(word)))
+
+
+_EQUIVALENT = {
+    _fold_word(other): _fold_word(group.split()[0])
+    for group in _NAME_GROUPS
+    for other in group.split()[1:]
+}
+
+
 @lru_cache(maxsize=1 << 16)
 def _name_forms(name: str) -> tuple[tuple[str, ...], str]:
     """(folded words, plain lower-case ASCII words joined by a space) of a name."""
@@ -168,7 +210,8 @@ def _name_forms(name: str) -> tuple[tuple[str, ...], str]:
             part = _NOT_LETTER.sub("", part)
             if part:
                 plain.append(part)
-    return tuple(_fold_token(p) for p in plain), " ".join(plain)
+    folded = (_fold_token(p) for p in plain)
+    return tuple(_EQUIVALENT.get(f, f) for f in folded), " ".join(plain)
 
 
 def _name_similarity(xs: str, ys: str) -> float:
@@ -493,27 +536,8 @@ def _national_prefix(region: str) -> str:
 
 _HOUSE = re.compile(r"(\d+)\s*([a-z])?\b")
 # Words for the kind of street that some write and some leave out ("ул. Шипка", "Shipka").
-_STREET_KINDS = frozenset(
-    [
-        "ul",
-        "ulitsa",
-        "ulica",
-        "vul",
-        "vulitsia",
-        "vulica",
-        "bul",
-        "bulevard",
-        "bulv",
-        "blvd",
-        "pr",
-        "prosp",
-        "prospekt",
-        "pl",
-        "ploshtad",
-        "zhk",
-        "kv",
-    ]
-)
+_STREET_WORDS = {"ul", "ulitsa", "ulica", "vul", "vulitsia", "vulica", "pr", "prosp", "prospekt"}
+_STREET_KINDS = _STREET_WORDS | {"bul", "bulevard", "bulv", "blvd", "pl", "ploshtad", "zhk", "kv"}
 
 
 @lru_cache(maxsize=1 << 16)
@@ -800,16 +824,22 @@ def find_pairs(
     if progress and count % 50_000:
         progress("prepare", count, count)
 
+    # Most keys belong to one record only: remember the first holder of each key, and make
+    # a block only when a second one turns up.
+    first: dict[str, int] = {}
     blocks: dict[str, list[int]] = {}
     for index, p in enumerate(prepared):
         for key in blocking_keys(p):
-            members = blocks.get(key)
-            if members is None:
-                blocks[key] = [index]
-            else:
-                members.append(index)
-    # Only keys that join two to MAX_BLOCK records are worth comparing in.
-    useful = [members for members in blocks.values() if 1 < len(members) <= MAX_BLOCK]
+            holder = first.setdefault(key, index)
+            if holder != index:
+                members = blocks.get(key)
+                if members is None:
+                    blocks[key] = [holder, index]
+                else:
+                    members.append(index)
+    del first
+    # Only keys that join at most MAX_BLOCK records are worth comparing in.
+    useful = [members for members in blocks.values() if len(members) <= MAX_BLOCK]
     del blocks
 
     # The logistic curve rises: a total below the threshold's own total cannot reach it

@@ -35,16 +35,24 @@ class Command(BaseCommand):
             "find-duplicates",
             help="Write the pairs of likely duplicate persons in a CSV file (id_a,id_b,score).",
         )
-        find.add_argument("persons", help="UTF-8 CSV file with a header row and an id column.")
-        find.add_argument("-o", "--output", help="Write the pairs here instead of to stdout.")
+        find.add_argument(
+            "persons",
+            metavar="PERSONS.csv",
+            help="UTF-8 CSV file with a header row and an id column.",
+        )
+        find.add_argument(
+            "-o", "--output", metavar="PAIRS.csv", help="Write the pairs here instead of to stdout."
+        )
         find.add_argument(
             "--threshold",
             default=str(matching.DEFAULT_THRESHOLD),
+            metavar="T",
             help=f"Lowest score to report, 0 to 1 (default {matching.DEFAULT_THRESHOLD}).",
         )
         find.add_argument(
             "--country",
             default="",
+            metavar="CC",
             help="Country of phone numbers written without a country code (e.g. DK) when "
             "the row has no country.",
         )

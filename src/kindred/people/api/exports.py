@@ -1,0 +1,129 @@
+"""API: the persons and households lists as CSV or XLSX files."""
+
+from datetime import date
+from typing import Annotated, ClassVar, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Schema
+from pydantic import SerializationInfo, SerializerFunctionWrapHandler, model_serializer
+
+from kindred.api.auth import org_endpoint
+from kindred.core.api import ERRORS
+from kindred.core.roles import Action, can
+
+from .common import (
+    router,
+)
+
+Gender = Literal["female", "male", "other", ""]
+Relation = Literal["head", "partner", "child", "other_adult"]
+# The database allows birth years 1850 to 2200 (a CHECK constraint); refuse others as input.
+EARLIEST_BIRTH_DATE = date(1850, 1, 1)
+LATEST_BIRTH_DATE = date(2200, 12, 31)
+LanguageCode = Annotated[str, Field(min_length=1, max_length=10)]
+# Ids that reach a query other than a primary-key lookup must fit a 64-bit integer.
+MAX_ID = 2**63 - 1
+
+_DETAIL = "Only for roles that may see person details (not volunteers); left out otherwise."
+
+
+class RoleFilteredSchema(Schema):
+    """Leaves `DETAIL_FIELDS` out of the JSON unless the caller's role may see person
+    details. ninja passes the request in the serialisation context; without one (no
+    request, or a request without an organisation role) the fields are left out."""
+
+    DETAIL_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _hide_details(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo):
+        data = handler(self)
+        request = (info.context or {}).get("request")
+        if not can(getattr(request, "role", None), Action.VIEW_PERSON_DETAILS):
+            for field in self.DETAIL_FIELDS:
+                data.pop(field, None)
+        return data
+
+
+# Exports (people/exports.py): the files of the list pages' export links --------------------
+# Under /exports/… rather than /persons/export, which /persons/{person_id} would catch.
+
+_FILE_RESPONSES = {
+    "200": {
+        "description": "The file, as CSV (UTF-8 with a BOM) or XLSX; each export is audited.",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+        },
+    }
+}
+
+
+class PersonExportFilter(Schema):
+    format: Literal["csv", "xlsx"] = "csv"
+    q: str = Field("", max_length=200, description="Search, as on the persons page.")
+    household: Literal["yes", "no", ""] = Field(
+        "", description="yes: only persons in a household; no: only persons in none."
+    )
+    sort: Literal["name", "newest"] = "name"
+
+
+class HouseholdExportFilter(Schema):
+    format: Literal["csv", "xlsx"] = "csv"
+    q: str = Field("", max_length=200, description="Search in the label and city.")
+
+
+def _export_file(export):
+    from django.http import FileResponse
+
+    return FileResponse(
+        export.file, as_attachment=True, filename=export.filename, content_type=export.content_type
+    )
+
+
+@router.get(
+    "/organizations/{slug}/exports/persons",
+    response=ERRORS,
+    tags=["exports"],
+    summary="The persons list as a CSV or XLSX file",
+    description="The rows and columns the caller may see, as on the persons page: contact "
+    "details only for roles that may see them, never an identity number.",
+    openapi_extra={"responses": _FILE_RESPONSES},
+)
+@org_endpoint(Action.EXPORT_PEOPLE)
+def person_export(request: HttpRequest, slug: str, filters: Query[PersonExportFilter]):
+    from .. import exports
+    from ..views import IN_HOUSEHOLD, PERSON_SORTS
+
+    export = exports.export_persons(
+        org=request.org,
+        membership=request.membership,
+        actor=request.user,
+        fmt=filters.format,
+        search=filters.q.strip(),
+        in_household=IN_HOUSEHOLD.get(filters.household),
+        sort=PERSON_SORTS[filters.sort],
+    )
+    return _export_file(export)
+
+
+@router.get(
+    "/organizations/{slug}/exports/households",
+    response=ERRORS,
+    tags=["exports"],
+    summary="The households list as a CSV or XLSX file",
+    openapi_extra={"responses": _FILE_RESPONSES},
+)
+@org_endpoint(Action.EXPORT_PEOPLE)
+def household_export(request: HttpRequest, slug: str, filters: Query[HouseholdExportFilter]):
+    from .. import exports
+
+    export = exports.export_households(
+        org=request.org,
+        membership=request.membership,
+        actor=request.user,
+        fmt=filters.format,
+        search=filters.q.strip(),
+    )
+    return _export_file(export)

@@ -1,0 +1,446 @@
+"""Writes for persons and households, and their lookup keys. One transaction each,
+audited; identity numbers are validated per country, encrypted, blind-indexed, and revealing
+one is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import phonenumbers
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from kindred.core import audit
+from kindred.core.models import AuditEntry, Organization, User
+from kindred.core.services import (
+    Conflict,
+    Invalid,
+    NotFound,
+    apply_values,
+    validate_fields,
+)
+
+from .. import identity, matching, names
+from ..keys import context as _context
+from ..keys import keys
+from ..models import (
+    Household,
+    HouseholdMember,
+    Person,
+    PersonKey,
+    search_key,
+)
+
+PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "birth_date",
+    "birth_year",
+    "gender",
+    "phone",
+    "email",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "languages",
+    "notes",
+)
+VIEW_LOG_WINDOW = timedelta(minutes=10)
+HOUSEHOLD_FIELDS = ("label", "street", "postcode", "city", "country")
+# The earliest birth year the database accepts (Person's person_birth_year_plausible).
+EARLIEST_BIRTH_YEAR = 1850
+# Never written to the audit log in clear.
+SENSITIVE = ("notes", "national_id")
+
+
+def identity_message(reason: str) -> str:
+    messages = {
+        "format": _("The identity number contains characters that do not belong in it."),
+        "length": _("The identity number has the wrong number of digits."),
+        "checksum": _("The identity number's check digit is wrong: check for a typo."),
+        "date": _("The identity number does not contain a valid birth date."),
+        "country": _(
+            "Identity numbers can be checked for Denmark, Sweden, Finland and Bulgaria only."
+        ),
+    }
+    return messages[reason]
+
+
+def refuse_if_anonymised(person: Person) -> None:
+    """An erased person's record keeps only statistics; nothing may be added back to it."""
+    if person.anonymised_at is not None:
+        raise Conflict(_("This person's data was erased: the record cannot be changed."))
+
+
+def normalise_phone(raw: str, country: str) -> str:
+    """E.164 (+4512345678) from any common way of writing a number."""
+    if not raw.strip():
+        return ""
+    try:
+        parsed = phonenumbers.parse(raw, country or None)
+    except phonenumbers.NumberParseException as error:
+        raise Invalid(_("Enter a phone number, e.g. +45 12 34 56 78."), field="phone") from error
+    if not phonenumbers.is_possible_number(parsed):
+        raise Invalid(_("This phone number has too few or too many digits."), field="phone")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _clean_person_values(org: Organization, values: Mapping[str, Any]) -> dict[str, Any]:
+    values = dict(values)
+    if "phone" in values and values["phone"] is not None:
+        values["phone"] = normalise_phone(values["phone"], values.get("country") or org.country)
+    if values.get("email"):
+        values["email"] = values["email"].strip().lower()
+    if values.get("birth_date"):
+        values["birth_year"] = values["birth_date"].year
+    year = values.get("birth_year")
+    if year is not None and not EARLIEST_BIRTH_YEAR <= year <= timezone.localdate().year:
+        field = "birth_date" if values.get("birth_date") else "birth_year"
+        raise Invalid(_("Enter a birth year between 1850 and this year."), field=field)
+    return values
+
+
+def _set_national_id(org: Organization, person: Person, country: str, number: str) -> None:
+    try:
+        compact = identity.normalise(country, number)
+    except identity.IdentityError as error:
+        raise Invalid(identity_message(error.reason), field="national_id") from error
+    encoded = identity.birth_date(country, compact)
+    if encoded is not None and encoded.year < EARLIEST_BIRTH_YEAR:
+        # Valid in form (Finnish "+" and Bulgarian numbers encode the 1800s) but nobody
+        # alive: a typo. The database refuses such birth years (person_birth_year_plausible).
+        raise Invalid(identity_message("date"), field="national_id")
+    current = keys()
+    context = _context(org)
+    indexes = identity.blind_indexes(current, country, compact, context=context)
+    clash = Person.objects.filter(organization=org, national_id_index__in=indexes)
+    if person.pk:
+        clash = clash.exclude(pk=person.pk)
+    if clash.exists():
+        raise Conflict(
+            _("A person with this identity number is already registered."), field="national_id"
+        )
+    person.national_id_country = country.upper()
+    person.national_id_ciphertext = identity.encrypt(current, compact, context=context)
+    person.national_id_index = indexes[0]
+    if not person.birth_date:
+        person.birth_date = identity.birth_date(country, compact)
+        if person.birth_date:
+            person.birth_year = person.birth_date.year
+
+
+@transaction.atomic
+def create_person(
+    *,
+    org: Organization,
+    values: Mapping[str, Any],
+    actor: User | None,
+    national_id: tuple[str, str] | None = None,
+) -> Person:
+    """Register a person. `national_id` is (country, number) and is validated per country."""
+    person = Person(organization=org, created_by=actor)
+    apply_values(person, _clean_person_values(org, values), PERSON_FIELDS)
+    validate_fields(person, PERSON_FIELDS)
+    if national_id and national_id[1].strip():
+        _set_national_id(org, person, *national_id)
+    person.search_name = search_key(person.given_name, person.preferred_name, person.family_name)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as error:  # the same number registered at the same moment
+        if "person_national_id_once" not in str(error) and "national_id_index" not in str(error):
+            raise
+        raise Conflict(
+            _("A person with this identity number is already registered."), field="national_id"
+        ) from error
+    refresh_keys(person, new=True)
+    changes = {f: [None, getattr(person, f)] for f in PERSON_FIELDS if getattr(person, f)}
+    if person.has_national_id:
+        changes["national_id"] = [None, "set"]
+    audit.log(
+        org=org,
+        actor=actor,
+        action="person.created",
+        obj=person,
+        changes=changes,
+        sensitive=SENSITIVE,
+    )
+    return person
+
+
+@transaction.atomic
+def register_person(
+    *,
+    org: Organization,
+    values: Mapping[str, Any],
+    actor: User | None,
+    national_id: tuple[str, str] | None = None,
+    household: Household | None = None,
+    relation: str = "",
+) -> Person:
+    """Register a person and, optionally, make them a member of `household` at once.
+    Both happen or neither: a refused membership leaves no half-registered person."""
+    person = create_person(org=org, values=values, actor=actor, national_id=national_id)
+    if household is not None:
+        add_to_household(
+            org=org, household=household, person=person, relation=relation, actor=actor
+        )
+    return person
+
+
+@transaction.atomic
+def update_person(
+    *,
+    org: Organization,
+    person: Person,
+    values: Mapping[str, Any],
+    actor: User | None,
+    national_id: tuple[str, str] | None = None,
+) -> Person:
+    """Change a person's details; `national_id` (country, number) replaces the number."""
+    person = Person.objects.select_for_update().get(pk=person.pk, organization=org)
+    refuse_if_anonymised(person)
+    before = audit.snapshot(person, PERSON_FIELDS)
+    changed = apply_values(person, _clean_person_values(org, values), PERSON_FIELDS)
+    validate_fields(person, PERSON_FIELDS)
+    identity_fields = []
+    if national_id is not None and national_id[1].strip():
+        _set_national_id(org, person, *national_id)
+        identity_fields = [
+            "national_id_country",
+            "national_id_ciphertext",
+            "national_id_index",
+            "birth_date",
+            "birth_year",
+        ]
+    if not changed and not identity_fields:
+        return person
+    person.search_name = search_key(person.given_name, person.preferred_name, person.family_name)
+    person.save(update_fields=sorted({*changed, *identity_fields, "search_name", "updated_at"}))
+    refresh_keys(person)
+    changes = audit.diff(person, before, changed)
+    if identity_fields:
+        changes["national_id"] = ["", ""]
+    audit.log(
+        org=org,
+        actor=actor,
+        action="person.updated",
+        obj=person,
+        changes=changes,
+        sensitive=SENSITIVE,
+    )
+    return person
+
+
+@transaction.atomic
+def record_view(*, org: Organization, person: Person, actor: User) -> None:
+    """Note that `actor` opened this person's page (the access log, shown to administrators).
+
+    Written to the append-only audit log as `person.viewed`; repeated views by the same
+    member within VIEW_LOG_WINDOW are one entry, so reloading a page does not flood it."""
+    recent = timezone.now() - VIEW_LOG_WINDOW
+    already = AuditEntry.objects.filter(
+        organization=org,
+        actor=actor,
+        action="person.viewed",
+        object_type=Person._meta.label_lower,
+        object_id=str(person.pk),
+        created_at__gte=recent,
+    ).exists()
+    if not already:
+        audit.log(org=org, actor=actor, action="person.viewed", obj=person)
+
+
+@transaction.atomic
+def reveal_national_id(*, org: Organization, person: Person, actor: User) -> str:
+    """The identity number in clear, for a role allowed to see it. Every reveal is audited."""
+    if not person.has_national_id:
+        raise NotFound(_("No identity number is recorded for this person."))
+    compact = identity.decrypt(keys(), person.national_id_ciphertext, context=_context(org))
+    audit.log(org=org, actor=actor, action="person.identity_revealed", obj=person)
+    return compact
+
+
+def rotate_keys(*, batch_size: int = 500, progress=None) -> int:
+    """Re-encrypt and re-index every identity number with the newest key, across all
+    organisations. Afterwards older keys can be removed from KINDRED_ENCRYPTION_KEYS.
+    Each batch is its own transaction, so a rotation can be interrupted and resumed."""
+    current = keys()
+    newest = current[0]
+    rewritten = 0
+    with scopes_disabled():
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    Person.objects.select_for_update()
+                    .exclude(national_id_ciphertext="")
+                    .exclude(
+                        national_id_ciphertext__startswith=f"{identity.FORMAT_VERSION}:{newest.id}:"
+                    )
+                    .select_related("organization")
+                    .order_by("pk")[:batch_size]
+                )
+                if not batch:
+                    return rewritten
+                for person in batch:
+                    context = _context(person.organization)
+                    compact = identity.decrypt(
+                        current, person.national_id_ciphertext, context=context
+                    )
+                    person.national_id_ciphertext = identity.encrypt(
+                        current, compact, context=context
+                    )
+                    person.national_id_index = identity.blind_index(
+                        newest, person.national_id_country, compact, context=context
+                    )
+                    person.save(update_fields=["national_id_ciphertext", "national_id_index"])
+                rewritten += len(batch)
+            if progress is not None:
+                progress(rewritten)
+
+
+# Households --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_household(
+    *, org: Organization, values: Mapping[str, Any], actor: User | None
+) -> Household:
+    household = Household(organization=org, created_by=actor)
+    apply_values(household, values, HOUSEHOLD_FIELDS)
+    validate_fields(household, HOUSEHOLD_FIELDS)
+    household.save()
+    audit.log(
+        org=org,
+        actor=actor,
+        action="household.created",
+        obj=household,
+        changes={
+            f: [None, getattr(household, f)] for f in HOUSEHOLD_FIELDS if getattr(household, f)
+        },
+    )
+    return household
+
+
+@transaction.atomic
+def add_to_household(
+    *,
+    org: Organization,
+    household: Household,
+    person: Person,
+    relation: str,
+    actor: User | None,
+    joined_on: date | None = None,
+) -> HouseholdMember:
+    """Make `person` a member of `household`. A person belongs to one household at a time:
+    joining a new one ends the current membership (history is kept)."""
+    if relation not in HouseholdMember.Relation.values:
+        raise Invalid(_("Choose a valid relation."), field="relation")
+    joined_on = joined_on or timezone.localdate()
+    person = Person.objects.select_for_update().get(pk=person.pk, organization=org)
+    refuse_if_anonymised(person)
+    current = HouseholdMember.objects.filter(person=person, left_on__isnull=True).first()
+    if current is not None:
+        if current.household_id == household.pk:
+            raise Conflict(_("This person is already a member of this household."), field="person")
+        if joined_on < current.joined_on:
+            raise Invalid(
+                _("The date must be on or after the day they joined their current household."),
+                field="joined_on",
+            )
+        current.left_on = joined_on
+        current.save(update_fields=["left_on"])
+        audit.log(
+            org=org,
+            actor=actor,
+            action="household.member_left",
+            obj=current,
+            changes={"left_on": [None, joined_on.isoformat()]},
+        )
+    member = HouseholdMember.objects.create(
+        organization=org,
+        household=household,
+        person=person,
+        relation=relation,
+        joined_on=joined_on,
+    )
+    audit.log(
+        org=org,
+        actor=actor,
+        action="household.member_added",
+        obj=member,
+        changes={"relation": [None, relation], "household": [None, household.label]},
+    )
+    return member
+
+
+@transaction.atomic
+def leave_household(
+    *, org: Organization, member: HouseholdMember, actor: User | None, left_on: date | None = None
+) -> HouseholdMember:
+    member = HouseholdMember.objects.select_for_update().get(pk=member.pk, organization=org)
+    if member.left_on is not None:
+        raise Conflict(_("This person has already left the household."))
+    left_on = left_on or timezone.localdate()
+    if left_on < member.joined_on:
+        raise Invalid(_("The date must be on or after the day they joined."), field="left_on")
+    member.left_on = left_on
+    member.save(update_fields=["left_on"])
+    audit.log(
+        org=org,
+        actor=actor,
+        action="household.member_left",
+        obj=member,
+        changes={"left_on": [None, left_on.isoformat()]},
+    )
+    return member
+
+
+# Lookup keys, duplicates and merging ---------------------------------------------------------
+
+
+def match_record(person: Person) -> matching.Record:
+    """The duplicate engine's view of a stored person. The identity number is compared
+    through its blind index (equal numbers have equal indexes), never decrypted."""
+    return matching.Record(
+        id=str(person.pk or ""),
+        given_name=person.given_name,
+        family_name=person.family_name,
+        birth_date=person.birth_date.isoformat()
+        if person.birth_date
+        else str(person.birth_year or ""),
+        phone=person.phone,
+        email=person.email,
+        street=person.street,
+        postcode=person.postcode,
+        city=person.city,
+        country=person.country,
+        national_id=person.national_id_index,
+    )
+
+
+def person_keys(person: Person) -> set[str]:
+    """Name tokens and skeletons (search) and the engine's blocking keys (duplicates)."""
+    if person.anonymised_at is not None:
+        return set()
+    keys = names.search_keys(person.search_name)
+    prepared = matching.prepare(match_record(person), default_country=person.organization.country)
+    keys |= {f"b:{key}"[:100] for key in matching.blocking_keys(prepared)}
+    return keys
+
+
+def refresh_keys(person: Person, *, new: bool = False) -> None:
+    """Rewrite the person's lookup keys (called inside the services that change a person;
+    `new`: just created, so there are none to delete)."""
+    if not new:
+        PersonKey.objects.filter(person=person).delete()
+    PersonKey.objects.bulk_create(
+        PersonKey(organization_id=person.organization_id, person=person, key=key)
+        for key in sorted(person_keys(person))
+    )
