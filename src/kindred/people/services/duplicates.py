@@ -207,7 +207,7 @@ def register_person_into(
     merged into the existing record `keep` (its empty fields are filled; a chosen household
     is joined) instead of creating a second record."""
     if national_id and national_id[1].strip():
-        from .queries import find_by_national_id
+        from ..queries import find_by_national_id
 
         if find_by_national_id(org, *national_id) == keep:
             national_id = None  # the same number: already recorded
