@@ -409,3 +409,21 @@ def test_an_erased_person_cannot_be_changed(org, admin, pair):
         with pytest.raises(Conflict):
             services.update_person(org=org, person=keep, values={"city": "Ikast"}, actor=admin)
     assert search(org, admin, "Mohammad") == []
+
+
+def test_merging_a_typed_record_with_the_same_identity_number(org, coordinator, client_for):
+    existing = make(org, coordinator, birth_date=date(1962, 10, 21), national_id=("DK", CPR))
+    response = client_for(coordinator).post(
+        url("person-new", org),
+        {
+            **NEAR,
+            "birth_date": "1962-10-21",
+            "national_id_country": "DK",
+            "national_id": CPR,
+            "merge_into": existing.pk,
+        },
+    )
+    assert response.status_code == 302
+    with scope(organization=org):
+        assert Person.objects.filter(organization=org).count() == 1
+        assert queries.find_by_national_id(org, "DK", CPR) == existing

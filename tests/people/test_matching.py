@@ -172,6 +172,24 @@ SAME = [
         Record(id="2", given_name="Bent", family_name="Vigager", birth_date="2018-09-16"),
     ),
     (
+        "only the address in common, abbreviated on one side",
+        Record(
+            id="1",
+            given_name="Linnéa",
+            family_name="Johansson",
+            street="Rosg. 23A",
+            postcode="58212",
+        ),
+        Record(
+            id="2",
+            given_name="Linnéa",
+            family_name="Johansson",
+            birth_date="1976-11-06",
+            street="Rosgatan 23 A",
+            postcode="582 12",
+        ),
+    ),
+    (
         "moved and changed phone, but same name and birth date",
         Record(
             id="1",

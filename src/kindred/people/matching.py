@@ -534,35 +534,42 @@ def _national_prefix(region: str) -> str:
     return _PREFIXES[region]
 
 
-_HOUSE = re.compile(r"(\d+)\s*([a-z])?\b")
 # Words for the kind of street that some write and some leave out ("ул. Шипка", "Shipka").
 _STREET_WORDS = {"ul", "ulitsa", "ulica", "vul", "vulitsia", "vulica", "pr", "prosp", "prospekt"}
 _STREET_KINDS = _STREET_WORDS | {"bul", "bulevard", "bulv", "blvd", "pl", "ploshtad", "zhk", "kv"}
 
 
-@lru_cache(maxsize=1 << 16)
+# The house number and a letter right after it ("12B", "12 b", "12 Б"), in any script.
+_HOUSE_RAW = re.compile(r"(\d+)\s*([^\W\d_](?![^\W\d_]))?")
+
+
 def _street(text: str) -> tuple[str, str]:
     """(folded street name, house number) from e.g. "Vestergade 12B, 2. tv". Abbreviations
     ("Vesterg. 12") stay close to the full name by Jaro-Winkler and share its first letters."""
     if not text:
         return "", ""
-    ascii_text = _ascii(text)
-    house = ""
-    name_part = ascii_text
-    match = _HOUSE.search(ascii_text)
-    if match:
-        house = match.group(1) + (match.group(2) or "")
-        name_part = ascii_text[: match.start()]
-        if not _NOT_LETTER.sub("", name_part):
-            # "12 Main Street": the number comes first.
-            name_part = ascii_text[match.end() :].split(",")[0]
+    match = _HOUSE_RAW.search(text)
+    if match is None:
+        return _street_name(text), ""
+    letter = match.group(2)
+    house = match.group(1) + (_ascii(letter) if letter else "")
+    name_part = text[: match.start()]
+    if not name_part.strip(" .,"):
+        # "12 Main Street": the number comes first.
+        name_part = text[match.end() :].split(",")[0]
+    return _street_name(name_part), house
+
+
+@lru_cache(maxsize=1 << 16)
+def _street_name(text: str) -> str:
+    # Cached apart from the house number: a town has far fewer streets than addresses.
     words = [
         w
-        for w in (_NOT_LETTER.sub("", w) for w in re.split(r"[\s.]+", name_part))
+        for w in (_NOT_LETTER.sub("", w) for w in re.split(r"[\s.,]+", _ascii(text)))
         if w and w not in _STREET_KINDS
     ]
     # Some glue the kind on ("Vestergade"), some write it apart ("Vester gade"): join.
-    return _fold_token("".join(words)), house
+    return _fold_token("".join(words))
 
 
 @lru_cache(maxsize=1 << 12)
@@ -780,7 +787,7 @@ def blocking_keys(p: Prepared) -> set[str]:
     if p.phone_key:
         keys.add("p:" + p.phone_key)
     if p.postcode and p.street and p.house:
-        keys.add("a:" + p.postcode + ":" + p.street[:5] + ":" + p.house)
+        keys.add("a:" + p.postcode + ":" + p.street[:4] + ":" + p.house)
     # First words: "Anna Maria" and "Anna" keep "ana"; swapped fields keep both words.
     first = p.given[0] if p.given else ""
     other = p.family[0] if p.family else ""

@@ -1,7 +1,7 @@
 """API: contacts and contact persons, consent purposes and consent records."""
 
-from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from kindred.api.auth import org_endpoint
 from kindred.api.pagination import PagePagination
@@ -22,40 +21,12 @@ from kindred.core.services import NotFound
 from .. import queries, services
 from ..models import Consent, ConsentPurpose, ContactPerson
 from .common import (
+    MAX_ID,
     router,
 )
 from .persons import (
     _person,
 )
-
-Gender = Literal["female", "male", "other", ""]
-Relation = Literal["head", "partner", "child", "other_adult"]
-# The database allows birth years 1850 to 2200 (a CHECK constraint); refuse others as input.
-EARLIEST_BIRTH_DATE = date(1850, 1, 1)
-LATEST_BIRTH_DATE = date(2200, 12, 31)
-LanguageCode = Annotated[str, Field(min_length=1, max_length=10)]
-# Ids that reach a query other than a primary-key lookup must fit a 64-bit integer.
-MAX_ID = 2**63 - 1
-
-_DETAIL = "Only for roles that may see person details (not volunteers); left out otherwise."
-
-
-class RoleFilteredSchema(Schema):
-    """Leaves `DETAIL_FIELDS` out of the JSON unless the caller's role may see person
-    details. ninja passes the request in the serialisation context; without one (no
-    request, or a request without an organisation role) the fields are left out."""
-
-    DETAIL_FIELDS: ClassVar[frozenset[str]] = frozenset()
-
-    @model_serializer(mode="wrap")
-    def _hide_details(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo):
-        data = handler(self)
-        request = (info.context or {}).get("request")
-        if not can(getattr(request, "role", None), Action.VIEW_PERSON_DETAILS):
-            for field in self.DETAIL_FIELDS:
-                data.pop(field, None)
-        return data
-
 
 # Contacts and consent (issue 3: contacts, consent and lawful basis) -----------------------
 # Contacts: roles with VIEW_CONTACTS read, MANAGE_CONTACTS write. Consents are person

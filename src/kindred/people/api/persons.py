@@ -1,7 +1,7 @@
 """API: persons (list, register, look up, change, reveal) and the duplicate check."""
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from kindred.api.auth import org_endpoint
 from kindred.api.pagination import PagePagination
@@ -19,37 +18,15 @@ from kindred.core.roles import Action, can
 from .. import queries, services
 from ..models import Person
 from .common import (
+    _DETAIL,
+    EARLIEST_BIRTH_DATE,
+    LATEST_BIRTH_DATE,
+    MAX_ID,
+    Gender,
+    LanguageCode,
+    RoleFilteredSchema,
     router,
 )
-
-Gender = Literal["female", "male", "other", ""]
-Relation = Literal["head", "partner", "child", "other_adult"]
-# The database allows birth years 1850 to 2200 (a CHECK constraint); refuse others as input.
-EARLIEST_BIRTH_DATE = date(1850, 1, 1)
-LATEST_BIRTH_DATE = date(2200, 12, 31)
-LanguageCode = Annotated[str, Field(min_length=1, max_length=10)]
-# Ids that reach a query other than a primary-key lookup must fit a 64-bit integer.
-MAX_ID = 2**63 - 1
-
-_DETAIL = "Only for roles that may see person details (not volunteers); left out otherwise."
-
-
-class RoleFilteredSchema(Schema):
-    """Leaves `DETAIL_FIELDS` out of the JSON unless the caller's role may see person
-    details. ninja passes the request in the serialisation context; without one (no
-    request, or a request without an organisation role) the fields are left out."""
-
-    DETAIL_FIELDS: ClassVar[frozenset[str]] = frozenset()
-
-    @model_serializer(mode="wrap")
-    def _hide_details(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo):
-        data = handler(self)
-        request = (info.context or {}).get("request")
-        if not can(getattr(request, "role", None), Action.VIEW_PERSON_DETAILS):
-            for field in self.DETAIL_FIELDS:
-                data.pop(field, None)
-        return data
-
 
 # Persons -----------------------------------------------------------------------------------
 
