@@ -1017,7 +1017,7 @@ def generate(
 # Running the command -----------------------------------------------------------------------
 
 
-def run_command(persons: Path, pairs: Path) -> float:
+def run_command(persons: Path, pairs: Path, *options: str) -> float:
     """Seconds on the wall clock for the real command, start-up and files included."""
     env = {
         **os.environ,
@@ -1038,6 +1038,7 @@ def run_command(persons: Path, pairs: Path) -> float:
             str(persons),
             "-o",
             str(pairs),
+            *options,
         ],
         cwd=ROOT,
         env=env,
@@ -1161,6 +1162,16 @@ def main() -> int:
             f"{len(data.true_pairs)} true pairs"
         )
         print_quality(f"quality ({data.records} records)", q, seconds, details=True)
+        # Other thresholds, for whoever wants to move the default: one run at a low one.
+        low = folder / f"pairs-{quality_size}-low.csv"
+        run_command(persons, low, "--threshold", "0.1")
+        scored = read_pairs(low)
+        line = []
+        for threshold in (0.1, 0.3, 0.5, 0.7, 0.9):
+            at = {pair: score for pair, score in scored.items() if score >= threshold}
+            t = quality(data, at)
+            line.append(f"{threshold}: P {t.precision:.3f} R {t.recall:.3f}")
+        print("  by threshold: " + ";  ".join(line))
 
         persons = folder / f"persons-{speed_size}.csv"
         started = time.perf_counter()

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
@@ -86,6 +87,8 @@ class Person(models.Model):
 
     @property
     def full_name(self) -> str:
+        if self.anonymised_at is not None:
+            return gettext("Anonymised person")  # in the reader's language, not the stored word
         return " ".join(p for p in [self.preferred_name or self.given_name, self.family_name] if p)
 
     @property
