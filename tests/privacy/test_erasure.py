@@ -139,7 +139,7 @@ def test_the_erasure_is_audited_with_its_reason_and_counts_but_no_personal_data(
     with scopes_disabled():
         entry = AuditEntry.objects.get(organization=org, action="person.erased")
     assert entry.actor == admin
-    assert entry.object_repr == "Anonymised"
+    assert entry.object_repr == "Anonymised person"
     assert entry.changes["reason"] == "••• asked by phone (•••)"
     assert entry.changes["audit_entries_redacted"] == result.audit_entries_redacted
     assert result.audit_entries_redacted > 0

@@ -295,7 +295,7 @@ _FAMILY_WEIGHTS = ((0.78, -3.0), (0.84, 0.0), (0.9, 1.5), (0.95, 2.5), (0.999, 2
 _GENDERED_WEIGHT = -4.0
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 19)
 def _given_weight(af: str, ap: str, bf: str, bp: str) -> float:
     """Weight of two given names, both present, each as (folded, plain) text. Folding
     only ever helps: the plain spellings are compared too ("Lats" folds to "lac")."""
@@ -307,7 +307,7 @@ def _given_weight(af: str, ap: str, bf: str, bp: str) -> float:
     return _interpolate(_GIVEN_WEIGHTS, similarity)
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 19)
 def _family_weight(af: str, ap: str, bf: str, bp: str) -> float:
     if af != bf and _gendered_family(af, bf):
         # "Petrov" / "Petrova": a couple, or a dropped letter. The given names decide.
@@ -515,23 +515,23 @@ def _phone(text: str, country: str) -> tuple[str, str]:
         return "+" + digits, key
     if digits.startswith("00"):
         return "+" + digits[2:], key
-    region = country.upper()
-    code = phonenumbers.country_code_for_region(region) if _COUNTRY.match(region) else 0
+    code, prefix = _dialling(country.upper())
     if not code:
         return digits, key
-    prefix = _national_prefix(region)
     national = digits[len(prefix) :] if prefix and digits.startswith(prefix) else digits
     return f"+{code}{national}", key
 
 
-_PREFIXES: dict[str, str] = {}
-
-
-def _national_prefix(region: str) -> str:
-    if region not in _PREFIXES:
-        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-        _PREFIXES[region] = (metadata.national_prefix or "") if metadata else ""
-    return _PREFIXES[region]
+@lru_cache(maxsize=256)
+def _dialling(region: str) -> tuple[int, str]:
+    """(country calling code, national trunk prefix) from phonenumbers' metadata: DK (45, ""),
+    SE (46, "0"); (0, "") for an unknown region."""
+    if not _COUNTRY.match(region):
+        return 0, ""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return 0, ""
+    return phonenumbers.country_code_for_region(region), metadata.national_prefix or ""
 
 
 # Words for the kind of street that some write and some leave out ("ул. Шипка", "Shipka").
@@ -600,26 +600,26 @@ def prepare(record: Record, default_country: str = "") -> Prepared:
     year, month, day, ordinal = _parse_date(birth_date)
     phone, phone_key = _phone(record.phone, country)
     street, house = _street(record.street)
-    return Prepared(
-        id=record.id,
-        given=given,
-        family=family,
-        given_text=" ".join(given),
-        family_text=" ".join(family),
-        given_plain=given_plain,
-        family_plain=family_plain,
-        year=year,
-        month=month,
-        day=day,
-        day_number=ordinal,
-        phone=phone,
-        phone_key=phone_key,
-        email=record.email.strip().lower(),
-        street=street,
-        house=house,
-        postcode=_national_id(record.postcode),
-        city=_city(record.city.strip()),
-        national_id=_national_id(record.national_id),
+    return Prepared(  # by position: the fastest way to build a million of them
+        record.id,
+        given,
+        family,
+        " ".join(given),
+        " ".join(family),
+        given_plain,
+        family_plain,
+        year,
+        month,
+        day,
+        ordinal,
+        phone,
+        phone_key,
+        record.email.strip().lower(),
+        street,
+        house,
+        _national_id(record.postcode),
+        _city(record.city.strip()),
+        _national_id(record.national_id),
     )
 
 
@@ -770,12 +770,13 @@ def blocking_keys(p: Prepared) -> set[str]:
     that may be the same person share at least one.
 
     - the identity number, the e-mail, the phone (last 8 digits) and the address (postcode,
-      start of the street name, house number), each on its own: a household shares them,
-      but a household is small;
+      first four letters of the street, house number), each on its own: a household shares
+      them, but a household is small;
     - the birth date (day and month in order, so a swap keeps the key) with the initials of
       both names (in order, so swapped names keep it);
-    - the first word of either name with the other's initial and the birth year (a typo in
-      one name keeps the other key; one day off across a new year gives both years).
+    - the first word of either name with the other's first two letters and the birth year
+      (a typo in one name keeps the other key; one day off across a new year gives both
+      years).
 
     The name alone makes no key: it is not enough to pass the threshold, so every pair that
     can pass shares one of the facts above."""

@@ -344,7 +344,9 @@ def duplicate_dismiss(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Marked as different people; the pair will not be proposed again."))
+        messages.success(
+            request, _("Marked as different people; the pair will not be proposed again.")
+        )
     return redirect("people:duplicates", org_slug=request.org.slug)
 
 

@@ -11,9 +11,8 @@ from playwright.sync_api import expect
 
 from kindred.people import services as people
 from kindred.privacy import services as privacy
-from tests.browser.conftest import browser, browser_log, log_in, new_page  # noqa: F401
-
-from .conftest import aware, build_subject
+from tests.browser.conftest import log_in
+from tests.privacy.conftest import aware, build_subject
 
 PHONE = {"width": 360, "height": 740}
 
@@ -26,7 +25,7 @@ def _no_overflow(page) -> None:
     assert page.evaluate("window.__cspViolations") == []
 
 
-def test_privacy_pages_fit_a_phone_and_erasure_works(org, admin, new_page, browser_log):  # noqa: F811
+def test_privacy_pages_fit_a_phone_and_erasure_works(org, admin, new_page, browser_log):
     subject = build_subject(org, admin)
     with time_machine.travel(aware(2019, 1, 10, 12, 0), tick=False), scope(organization=org):
         old = people.create_person(
@@ -63,6 +62,6 @@ def test_privacy_pages_fit_a_phone_and_erasure_works(org, admin, new_page, brows
     with page.expect_navigation():
         page.get_by_role("button", name="Erase this person").click()
     expect(page.get_by_text("Anonymised on")).to_be_visible()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Anonymised")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Anonymised person")
     _no_overflow(page)
     assert browser_log.errors == []
