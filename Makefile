@@ -55,6 +55,7 @@ bench: install-dev
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/duplicates.py
 	$(BIN)/python bench/people_import.py
+	$(BIN)/python bench/people_search.py
 
 clean:
 	rm -rf $(VENV) var

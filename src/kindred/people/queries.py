@@ -299,8 +299,9 @@ def similar_names(org: Organization, text: str) -> list[int]:
 
 # Candidates from the lookup keys that are scored for one new record.
 CANDIDATE_LIMIT = 200
-# A blocking key shared by more persons than this is not selective enough to pair on.
-PAIR_BLOCK_LIMIT = 50
+# A blocking key shared by more persons than this is not selective enough to pair on (the
+# engine's own limit, so that the registry and a file check give the same pairs).
+PAIR_BLOCK_LIMIT = matching.MAX_BLOCK
 
 
 class Candidate:
