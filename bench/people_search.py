@@ -164,7 +164,7 @@ def worker(persons: int, queries: int) -> dict:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
     from django_scopes import scope
 
     from kindred.core import services as core
@@ -209,47 +209,48 @@ def worker(persons: int, queries: int) -> dict:
             )
             batch.append(person)
             if len(batch) == 5000 or n == persons - 1:
-                Person.objects.bulk_create(batch)
-                if connection.vendor == "sqlite":  # bulk_create sets pks on PostgreSQL only
-                    ids = list(
-                        Person.objects.filter(organization=org)
-                        .order_by("-pk")
-                        .values_list("pk", flat=True)[: len(batch)]
-                    )
-                    for person, pk in zip(batch, reversed(ids), strict=True):
-                        person.pk = pk
-                for person in batch:
-                    person.birth_date = datetime.date.fromisoformat(person.birth_date)
-                # A third of the persons live in households of up to four.
-                for start in range(0, len(batch) // 3, 4):
-                    members = batch[start : start + 4]
-                    home = Household.objects.create(
-                        organization=org, label=f"Familien {members[0].family_name}"
-                    )
-                    HouseholdMember.objects.bulk_create(
-                        HouseholdMember(
-                            organization=org,
-                            household=home,
-                            person=member,
-                            relation="head" if i == 0 else "child",
-                            joined_on=datetime.date(2025, 1, 1),
+                with transaction.atomic():  # one commit per batch, not per row
+                    Person.objects.bulk_create(batch)
+                    if connection.vendor == "sqlite":  # bulk_create sets pks on PostgreSQL only
+                        ids = list(
+                            Person.objects.filter(organization=org)
+                            .order_by("-pk")
+                            .values_list("pk", flat=True)[: len(batch)]
                         )
-                        for i, member in enumerate(members)
-                    )
-                # The keys the services would write (person_keys), inserted in bulk
-                # without building a model object per row.
-                table = PersonKey._meta.db_table
-                with connection.cursor() as cursor:
-                    cursor.executemany(
-                        f"INSERT INTO {table} (organization_id, person_id, key) VALUES (%s, %s, %s)",
-                        [
-                            (org.pk, person.pk, key)
-                            for person in batch
-                            for key in person_keys(person)
-                        ],
-                    )
-                made.extend(batch)
-                batch = []
+                        for person, pk in zip(batch, reversed(ids), strict=True):
+                            person.pk = pk
+                    for person in batch:
+                        person.birth_date = datetime.date.fromisoformat(person.birth_date)
+                    # A third of the persons live in households of up to four.
+                    for start in range(0, len(batch) // 3, 4):
+                        members = batch[start : start + 4]
+                        home = Household.objects.create(
+                            organization=org, label=f"Familien {members[0].family_name}"
+                        )
+                        HouseholdMember.objects.bulk_create(
+                            HouseholdMember(
+                                organization=org,
+                                household=home,
+                                person=member,
+                                relation="head" if i == 0 else "child",
+                                joined_on=datetime.date(2025, 1, 1),
+                            )
+                            for i, member in enumerate(members)
+                        )
+                    # The keys the services would write (person_keys), inserted in bulk
+                    # without building a model object per row.
+                    table = PersonKey._meta.db_table
+                    with connection.cursor() as cursor:
+                        cursor.executemany(
+                            f"INSERT INTO {table} (organization_id, person_id, key) VALUES (%s, %s, %s)",
+                            [
+                                (org.pk, person.pk, key)
+                                for person in batch
+                                for key in person_keys(person)
+                            ],
+                        )
+                    made.extend(batch)
+                    batch = []
         load_seconds = time.perf_counter() - started
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

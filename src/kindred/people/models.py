@@ -68,6 +68,12 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["family_name", "given_name", "pk"]
+        # The persons list's order, so a page of a long search result is read in order.
+        indexes = [
+            models.Index(
+                fields=["organization", "family_name", "given_name", "id"], name="person_by_name"
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(birth_year__isnull=True)

@@ -251,7 +251,9 @@ def search_condition(org: Organization, search: str) -> tuple[Q, list[int] | Non
             .filter(found=len(words))
             .values("person_id")
         )
-        if matching_ids.exists():
+        # count(), not exists(): with LIMIT 1 PostgreSQL walks the whole key index in person
+        # order hoping for an early match, which takes seconds when there is none.
+        if matching_ids.count():
             return Q(pk__in=matching_ids), None
     # No name: perhaps a household's label, else the names that sound alike.
     in_household = HouseholdMember.objects.filter(
