@@ -211,9 +211,13 @@ def person_access_log(org: Organization, person: Person, limit: int = 50) -> lis
 
 # Search -------------------------------------------------------------------------------------
 
-# A fuzzy (sound-alike) search scores at most this many candidates.
+# A fuzzy (sound-alike) search scores at most this many candidates and shows the best
+# SIMILAR_SHOWN of them.
 SIMILAR_CANDIDATES = 400
+SIMILAR_SHOWN = 50
 SIMILAR_MIN_SCORE = 70
+# Name matches up to this many are passed to the page as a list of ids.
+ID_LIST_LIMIT = 500
 
 
 def _looks_like_number(text: str) -> bool:
@@ -251,10 +255,14 @@ def search_condition(org: Organization, search: str) -> tuple[Q, list[int] | Non
             .filter(found=len(words))
             .values("person_id")
         )
-        # count(), not exists(): with LIMIT 1 PostgreSQL walks the whole key index in person
-        # order hoping for an early match, which takes seconds when there is none.
-        if matching_ids.count():
+        # Fetched once (no LIMIT: with one, PostgreSQL walks the whole key index in person
+        # order hoping for an early match) and handed on as a list, so that the page and
+        # its count do not group the keys again; a very long list stays a subquery.
+        ids = list(matching_ids.values_list("person_id", flat=True))
+        if len(ids) > ID_LIST_LIMIT:
             return Q(pk__in=matching_ids), None
+        if ids:
+            return Q(pk__in=ids), None
     # No name: perhaps a household's label, else the names that sound alike.
     in_household = HouseholdMember.objects.filter(
         organization=org,
@@ -294,7 +302,7 @@ def similar_names(org: Organization, text: str) -> list[int]:
         score = fuzz.token_set_ratio(query, name)
         if score >= SIMILAR_MIN_SCORE:
             scored.append((-score, pk))
-    return [pk for _score, pk in sorted(scored)]
+    return [pk for _score, pk in sorted(scored)[:SIMILAR_SHOWN]]
 
 
 # Duplicates ---------------------------------------------------------------------------------
