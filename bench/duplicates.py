@@ -24,7 +24,6 @@ What it does, all on this machine:
 `--quick` runs 5,000 / 20,000 records and skips the million. Nothing is installed.
 """
 
-
 from __future__ import annotations
 
 import argparse
