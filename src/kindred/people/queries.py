@@ -95,6 +95,10 @@ def visible_households(org: Organization, membership: Membership) -> QuerySet[Ho
     return qs
 
 
+# What the persons list's URL parameters mean (pages, exports and the export API).
+LIST_SORT_PARAMS = {"name": "name", "newest": "-created"}
+IN_HOUSEHOLD_PARAMS = {"yes": True, "no": False}
+
 PERSON_SORTS = {
     "name": ("family_name", "given_name"),
     "-name": ("-family_name", "-given_name"),

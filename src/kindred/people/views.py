@@ -40,8 +40,8 @@ from .models import (
     search_key,
 )
 
-PERSON_SORTS = {"name": "name", "newest": "-created"}
-IN_HOUSEHOLD = {"yes": True, "no": False}
+PERSON_SORTS = queries.LIST_SORT_PARAMS
+IN_HOUSEHOLD = queries.IN_HOUSEHOLD_PARAMS
 
 
 def _person(request: HttpRequest, person_id: int):
@@ -62,7 +62,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     in_household = request.GET.get("household", "")
     sort = request.GET.get("sort", "name")
-    purposes, purpose = _purpose_filter(request)
+    purposes, purpose = purpose_filter(request)
     qs = queries.person_list(
         request.org,
         membership=request.membership,
@@ -390,7 +390,7 @@ CONTACT_PAGE_SORTS = {"name": "name", "city": "city", "newest": "-created"}
 SHOW = {"active": False, "archived": True, "all": None}
 
 
-def _purpose_filter(request: HttpRequest) -> tuple[list, int | None]:
+def purpose_filter(request: HttpRequest) -> tuple[list, int | None]:
     """The purposes offered as a filter of the persons list, and the chosen one. Only for
     roles that see consents: for others the filter is neither shown nor applied."""
     if not can(request.role, Action.VIEW_PERSON_DETAILS):

@@ -9,6 +9,7 @@ from kindred.api.auth import org_endpoint
 from kindred.core.api import ERRORS
 from kindred.core.roles import Action
 
+from .. import exports, queries
 from .common import (
     router,
 )
@@ -62,17 +63,14 @@ def _export_file(export):
 )
 @org_endpoint(Action.EXPORT_PEOPLE)
 def person_export(request: HttpRequest, slug: str, filters: Query[PersonExportFilter]):
-    from .. import exports
-    from ..views import IN_HOUSEHOLD, PERSON_SORTS
-
     export = exports.export_persons(
         org=request.org,
         membership=request.membership,
         actor=request.user,
         fmt=filters.format,
         search=filters.q.strip(),
-        in_household=IN_HOUSEHOLD.get(filters.household),
-        sort=PERSON_SORTS[filters.sort],
+        in_household=queries.IN_HOUSEHOLD_PARAMS.get(filters.household),
+        sort=queries.LIST_SORT_PARAMS[filters.sort],
     )
     return _export_file(export)
 
@@ -86,8 +84,6 @@ def person_export(request: HttpRequest, slug: str, filters: Query[PersonExportFi
 )
 @org_endpoint(Action.EXPORT_PEOPLE)
 def household_export(request: HttpRequest, slug: str, filters: Query[HouseholdExportFilter]):
-    from .. import exports
-
     export = exports.export_households(
         org=request.org,
         membership=request.membership,
