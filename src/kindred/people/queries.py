@@ -249,9 +249,20 @@ def search_condition(org: Organization, search: str) -> tuple[Q, list[int] | Non
                 condition |= Q(pk=person.pk)
         return condition, None
     words = sorted({names.prefix_key(word) for word in names.tokens(search_key(text))})
-    if words:
+    if len(words) == 1:
+        # One word: a plain indexed lookup, which the database can join in name order.
+        matching_ids = PersonKey.objects.filter(organization=org, key=words[0]).values("person_id")
+        found = matching_ids.count()
+        if found > ID_LIST_LIMIT:
+            return Q(pk__in=matching_ids), None
+        if found:
+            return Q(pk__in=list(matching_ids.values_list("person_id", flat=True))), None
+    elif words:
         # Persons with a name beginning with every word: one indexed lookup per word,
-        # grouped (each person has each key at most once).
+        # grouped (each person has each key at most once). Fetched once (no LIMIT: with
+        # one, PostgreSQL walks the whole key index in person order hoping for an early
+        # match) and handed on as a list, so that the page and its count do not group the
+        # keys again; a very long list stays a subquery.
         matching_ids = (
             PersonKey.objects.filter(organization=org, key__in=words)
             .values("person_id")
@@ -259,9 +270,6 @@ def search_condition(org: Organization, search: str) -> tuple[Q, list[int] | Non
             .filter(found=len(words))
             .values("person_id")
         )
-        # Fetched once (no LIMIT: with one, PostgreSQL walks the whole key index in person
-        # order hoping for an early match) and handed on as a list, so that the page and
-        # its count do not group the keys again; a very long list stays a subquery.
         ids = list(matching_ids.values_list("person_id", flat=True))
         if len(ids) > ID_LIST_LIMIT:
             return Q(pk__in=matching_ids), None
