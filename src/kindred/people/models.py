@@ -384,7 +384,7 @@ class PersonKey(models.Model):
     duplicate engine's blocking keys ("b:"). Rewritten whenever the person changes."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keys")
     key = models.CharField(max_length=100)
 
     objects = ScopedManager(organization="organization")

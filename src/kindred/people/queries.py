@@ -252,11 +252,13 @@ def search_condition(org: Organization, search: str) -> tuple[Q, list[int] | Non
     if len(words) == 1:
         # One word: a plain indexed lookup, which the database can join in name order.
         matching_ids = PersonKey.objects.filter(organization=org, key=words[0]).values("person_id")
-        found = matching_ids.count()
-        if found > ID_LIST_LIMIT:
-            return Q(pk__in=matching_ids), None
-        if found:
-            return Q(pk__in=list(matching_ids.values_list("person_id", flat=True))), None
+        ids = list(matching_ids.values_list("person_id", flat=True)[: ID_LIST_LIMIT + 1])
+        if len(ids) > ID_LIST_LIMIT:
+            # A join (each person has each key once), which PostgreSQL counts from the key
+            # index; as `pk IN (subquery)` it would scan every person.
+            return Q(keys__organization=org, keys__key=words[0]), None
+        if ids:
+            return Q(pk__in=ids), None
     elif words:
         # Persons with a name beginning with every word: one indexed lookup per word,
         # grouped (each person has each key at most once). Fetched once (no LIMIT: with
