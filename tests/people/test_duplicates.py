@@ -427,3 +427,23 @@ def test_merging_a_typed_record_with_the_same_identity_number(org, coordinator, 
     with scope(organization=org):
         assert Person.objects.filter(organization=org).count() == 1
         assert queries.find_by_national_id(org, "DK", CPR) == existing
+
+
+def test_an_import_dry_run_warns_about_registered_persons(org, coordinator):
+    from kindred.people.imports.checking import check_rows
+
+    existing = make(org, coordinator, birth_date=date(1984, 3, 12), phone="+4520304050")
+    headers = ["Fornavn", "Efternavn", "Fødselsdato", "Telefon"]
+    mapping = ["given_name", "family_name", "birth_date", "phone"]
+    rows = [
+        (2, ["Mohamad", "Hasan", "1984-03-12", "20 30 40 50"]),
+        (3, ["Amira", "Hassan", "2015-06-01", ""]),
+    ]
+    with scope(organization=org):
+        _checker, checks, _units = check_rows(org, headers, mapping, rows)
+    first, second = checks
+    assert first.ok and second.ok  # a warning never stops a row
+    assert [w["field"] for w in first.warnings] == ["given_name"]
+    assert existing.full_name in first.warnings[0]["message"]
+    assert f"no. {existing.pk}" in first.warnings[0]["message"]
+    assert second.warnings == []

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from kindred.core.models import Organization
 
-from .. import identity
+from .. import identity, queries
 from .. import services as people_services
 from ..models import HouseholdMember, Person
 from .columns import TEXT_FIELDS
@@ -122,6 +122,8 @@ class Checker:
             if problem.field == "birth_year" and "birth_year" not in self.columns:
                 key = "birth_date"
             self.note(check, key, problem.message)
+        if check.ok:
+            self._duplicates(check, person)
         index = person.national_id_index
         if index and not any(p["field"] == "national_id" for p in check.problems):
             first = self.identity_rows.setdefault(index, number)
@@ -132,6 +134,24 @@ class Checker:
                     _("The same identity number is in row %(row)s.") % {"row": first},
                 )
         return check
+
+    def _duplicates(self, check: RowCheck, person: Person) -> None:
+        """Registered persons this row may already be (the registration form's check)."""
+        values = {f: getattr(person, f) for f in people_services.PERSON_FIELDS}
+        for candidate in queries.duplicate_candidates(
+            self.org, values, national_id=check.national_id, limit=3
+        ):
+            self.note(
+                check,
+                "given_name",
+                _("Perhaps already registered as %(name)s (no. %(id)s, %(percent)s %% alike).")
+                % {
+                    "name": candidate.person.full_name,
+                    "id": candidate.person.pk,
+                    "percent": candidate.percent,
+                },
+                warning=True,
+            )
 
     def _identity(self, check: RowCheck, cells: list[Any]) -> None:
         if "national_id" not in self.columns:
