@@ -651,7 +651,7 @@ PEOPLE_API = [
         Action.REVEAL_IDENTITY,
         query=lambda w: {"country": "DK", "number": MATRIX_CPR},
     ),
-    Endpoint("api", _PERSON, "GET", Action.VIEW_PEOPLE, _api_person),
+    Endpoint("api", _PERSON, "GET", Action.VIEW_PEOPLE, _api_person, logs_access=True),
     Endpoint(
         "api", _PERSON, "PATCH", Action.MANAGE_PEOPLE, _api_person, lambda w: {"city": "Ikast"}
     ),

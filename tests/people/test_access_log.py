@@ -5,7 +5,7 @@ from django.utils import translation
 from django_scopes import scope, scopes_disabled
 
 from kindred.core.models import AuditEntry
-from kindred.people import services
+from kindred.people import queries, services
 
 
 def _person(org, admin):
@@ -53,3 +53,23 @@ def test_a_denied_or_foreign_request_logs_nothing(org, admin, fundraiser, outsid
     assert client_for(fundraiser).get(url).status_code == 403
     assert client_for(outsider).get(url).status_code == 404
     assert _views(person) == []
+
+
+def test_reading_a_person_through_the_api_is_in_the_access_log(org, admin, coordinator, client):
+    from tests.conftest import api_token
+
+    with scope(organization=org):
+        person = services.create_person(
+            org=org, values={"given_name": "Api", "family_name": "Reader"}, actor=admin
+        )
+    token = api_token(org, coordinator)
+    response = client.get(
+        f"/api/v1/organizations/{org.slug}/persons/{person.pk}",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 200
+    with scope(organization=org):
+        entries = queries.person_access_log(org, person)
+    assert [(e.action, e.actor_id, e.via) for e in entries] == [
+        ("person.viewed", coordinator.pk, "api")
+    ]

@@ -236,11 +236,13 @@ def person_duplicate_check(request: HttpRequest, slug: str, payload: PersonIn):
     "/organizations/{slug}/persons/{person_id}",
     response={200: PersonOut, **ERRORS},
     tags=["persons"],
-    summary="One person",
+    summary="One person (written to the person's access log)",
 )
 @org_endpoint(Action.VIEW_PEOPLE)
 def person_detail(request: HttpRequest, slug: str, person_id: int):
-    return _person(request, person_id)
+    person = _person(request, person_id)
+    services.record_view(org=request.org, person=person, actor=request.user)
+    return person
 
 
 @router.patch(
