@@ -220,8 +220,11 @@ def person_access_log(org: Organization, person: Person, limit: int = 50) -> lis
 SIMILAR_CANDIDATES = 400
 SIMILAR_SHOWN = 50
 SIMILAR_MIN_SCORE = 70
-# Name matches up to this many are passed to the page as a list of ids.
-ID_LIST_LIMIT = 500
+# Name matches up to this many are passed to the page as a list of ids (a longer list
+# makes PostgreSQL test every row of the name index against the whole list).
+ID_LIST_LIMIT = 100
+# Several words have no join to fall back on, so a longer list is still the better plan.
+GROUPED_ID_LIST_LIMIT = 500
 
 
 def _looks_like_number(text: str) -> bool:
@@ -273,7 +276,7 @@ def search_condition(org: Organization, search: str) -> tuple[Q, list[int] | Non
             .values("person_id")
         )
         ids = list(matching_ids.values_list("person_id", flat=True))
-        if len(ids) > ID_LIST_LIMIT:
+        if len(ids) > GROUPED_ID_LIST_LIMIT:
             return Q(pk__in=matching_ids), None
         if ids:
             return Q(pk__in=ids), None
@@ -298,13 +301,14 @@ def similar_names(org: Organization, text: str) -> list[int]:
     if not skeletons:
         return []
     # Persons whose names sound like every word; failing that, like any word.
+    # No LIMIT on the grouped query (PostgreSQL would walk the key index in person order).
     ids = list(
         PersonKey.objects.filter(organization=org, key__in=skeletons)
         .values("person_id")
         .annotate(found=Count("id"))
         .filter(found=len(skeletons))
-        .values_list("person_id", flat=True)[:SIMILAR_CANDIDATES]
-    )
+        .values_list("person_id", flat=True)
+    )[:SIMILAR_CANDIDATES]
     if not ids:
         ids = list(
             PersonKey.objects.filter(organization=org, key__in=skeletons)
