@@ -262,7 +262,7 @@ def search_condition(org: Organization, search: str) -> tuple[Q, list[int] | Non
             return Q(keys__organization=org, keys__key=words[0]), None
         if ids:
             return Q(pk__in=ids), None
-    elif words:
+    elif words and _all_keys_exist(org, words):
         # Persons with a name beginning with every word: one indexed lookup per word,
         # grouped (each person has each key at most once). Fetched once (no LIMIT: with
         # one, PostgreSQL walks the whole key index in person order hoping for an early
@@ -292,6 +292,12 @@ def search_condition(org: Organization, search: str) -> tuple[Q, list[int] | Non
     return Q(), similar_names(org, text)
 
 
+def _all_keys_exist(org: Organization, keys: list[str]) -> bool:
+    """Whether every key is somebody's: one index probe each, before grouping by person
+    (a misspelt word is nobody's, and then there is nothing to group)."""
+    return all(PersonKey.objects.filter(organization=org, key=key).exists() for key in keys)
+
+
 def similar_names(org: Organization, text: str) -> list[int]:
     """Ids of persons whose name sounds like `text`, best match first."""
     from rapidfuzz import fuzz
@@ -302,13 +308,15 @@ def similar_names(org: Organization, text: str) -> list[int]:
         return []
     # Persons whose names sound like every word; failing that, like any word.
     # No LIMIT on the grouped query (PostgreSQL would walk the key index in person order).
-    ids = list(
-        PersonKey.objects.filter(organization=org, key__in=skeletons)
-        .values("person_id")
-        .annotate(found=Count("id"))
-        .filter(found=len(skeletons))
-        .values_list("person_id", flat=True)
-    )[:SIMILAR_CANDIDATES]
+    ids = []
+    if _all_keys_exist(org, skeletons):
+        ids = list(
+            PersonKey.objects.filter(organization=org, key__in=skeletons)
+            .values("person_id")
+            .annotate(found=Count("id"))
+            .filter(found=len(skeletons))
+            .values_list("person_id", flat=True)
+        )[:SIMILAR_CANDIDATES]
     if not ids:
         ids = list(
             PersonKey.objects.filter(organization=org, key__in=skeletons)
