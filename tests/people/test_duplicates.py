@@ -447,3 +447,47 @@ def test_an_import_dry_run_warns_about_registered_persons(org, coordinator):
     assert existing.full_name in first.warnings[0]["message"]
     assert f"no. {existing.pk}" in first.warnings[0]["message"]
     assert second.warnings == []
+
+
+@pytest.mark.parametrize(
+    "data", [{"a": "x", "b": "1"}, {"a": "1"}, "same"], ids=["not-a-number", "one", "same"]
+)
+def test_a_bad_dismissal_changes_nothing(org, coordinator, client_for, pair, data):
+    keep, _other = pair
+    if data == "same":
+        data = {"a": keep.pk, "b": keep.pk}
+    before = snapshot(org)
+    response = client_for(coordinator).post(url("duplicate-dismiss", org), data)
+    assert response.status_code in (302, 400)
+    assert snapshot(org) == before
+
+
+def test_merging_a_record_with_itself_on_the_page_is_not_found(org, coordinator, client_for, pair):
+    keep, _other = pair
+    before = snapshot(org)
+    response = client_for(coordinator).post(
+        url("person-merge", org, keep.pk, keep.pk), {"keep": "first"}
+    )
+    assert response.status_code == 404
+    assert snapshot(org) == before
+
+
+def test_a_referrer_cannot_merge_away_a_record_of_someone_else(
+    org, coordinator, referrer, client_for, pair
+):
+    keep, other = pair  # registered by the coordinator
+    before = snapshot(org)
+    response = client_for(referrer).post(
+        url("person-merge", org, keep.pk, other.pk), {"keep": "first"}
+    )
+    assert response.status_code == 403
+    assert snapshot(org) == before
+
+
+def test_the_duplicates_page_searches_by_name(org, coordinator, client_for, pair):
+    keep, other = pair
+    client = client_for(coordinator)
+    merge = url("person-merge", org, keep.pk, other.pk)
+    assert merge in client.get(url("duplicates", org), {"q": "hasan"}).content.decode()
+    page = client.get(url("duplicates", org), {"q": "Berg"}).content.decode()
+    assert merge not in page and "No pair matches this search." in page

@@ -399,10 +399,13 @@ def duplicate_candidates(
     return scored[:limit]
 
 
-def possible_duplicates(org: Organization) -> list[tuple[Person, Person, float, list[str]]]:
+def possible_duplicates(
+    org: Organization, *, search: str = ""
+) -> list[tuple[Person, Person, float, list[str]]]:
     """Every pair of stored persons at or above the threshold that nobody has marked as
-    different people, best first. Pairs come from shared blocking keys; a key shared by
-    more than PAIR_BLOCK_LIMIT persons is skipped."""
+    different people, best first; `search` keeps the pairs where either name contains it.
+    Pairs come from shared blocking keys; a key shared by more than PAIR_BLOCK_LIMIT
+    persons is skipped."""
     from .services import match_record
 
     rows = (
@@ -438,6 +441,9 @@ def possible_duplicates(org: Organization) -> list[tuple[Person, Person, float, 
                     (persons[a], persons[b], score, matching.explain(prepared[a], prepared[b]))
                 )
     found.sort(key=lambda row: (-row[2], row[0].pk, row[1].pk))
+    key = search_key(search)
+    if key:
+        found = [row for row in found if key in row[0].search_name or key in row[1].search_name]
     return found
 
 

@@ -37,7 +37,6 @@ from .models import (
     Contact,
     ContactPerson,
     HouseholdMember,
-    search_key,
 )
 
 PERSON_SORTS = queries.LIST_SORT_PARAMS
@@ -319,11 +318,8 @@ def person_duplicate_check(request: HttpRequest) -> HttpResponse:
 
 @org_view(Action.MERGE_PEOPLE)
 def duplicate_list(request: HttpRequest) -> HttpResponse:
-    pairs = queries.possible_duplicates(request.org)
     q = request.GET.get("q", "").strip()
-    if q:
-        key = search_key(q)
-        pairs = [p for p in pairs if key in p[0].search_name or key in p[1].search_name]
+    pairs = queries.possible_duplicates(request.org, search=q)
     context = {"page": paginate(request, pairs), "q": q}
     return render(request, "people/duplicate_list.html", context)
 
