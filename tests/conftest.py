@@ -17,6 +17,10 @@ from django_scopes import scope, scopes_disabled
 from kindred.core import services
 from kindred.core.models import ApiToken, AuditEntry, Membership, Organization, Site, User
 from kindred.core.roles import Role
+from kindred.goods import models as goods_models
+from kindred.goods.catalogue import DEFAULT_TYPES
+from kindred.goods.services import catalogue as goods_catalogue
+from kindred.goods.services import ledger
 from kindred.people.models import (
     Consent,
     ConsentPurpose,
@@ -107,6 +111,103 @@ def admin_of(org: Organization) -> User:
         return Membership.objects.filter(organization=org, role=Role.ADMIN).first().user
 
 
+GOODS_MODELS = [
+    goods_models.Category,
+    goods_models.ItemType,
+    goods_models.Location,
+    goods_models.StockBalance,
+    goods_models.Movement,
+    goods_models.DonationReceipt,
+    goods_models.DonationLine,
+    goods_models.OneOffItem,
+    goods_models.Sorting,
+    goods_models.SortingLine,
+    goods_models.Transfer,
+    goods_models.TransferLine,
+    goods_models.StockCount,
+    goods_models.StockCountLine,
+    goods_models.DisposalLot,
+    goods_models.DisposalLine,
+    goods_models.Threshold,
+    goods_models.GoodsSettings,
+]
+
+
+def item_type(org: Organization, code: str) -> goods_models.ItemType:
+    """The organisation's item type with a default catalogue code (the catalogue is
+    created on first use)."""
+    with scope(organization=org):
+        found = goods_models.ItemType.objects.filter(organization=org, code=code).first()
+        if found is None:
+            goods_catalogue.ensure_default_catalogue(org)
+            found = goods_models.ItemType.objects.get(organization=org, code=code)
+        return found
+
+
+def make_location(
+    org: Organization, site: Site | None = None, name: str = "Shelf A", **values
+) -> goods_models.Location:
+    if site is None:
+        with scope(organization=org):
+            site = Site.objects.filter(organization=org, name="Warehouse").first()
+        site = site or make_site(org, "Warehouse")
+    with scope(organization=org):
+        location, _ = goods_models.Location.objects.get_or_create(
+            organization=org, site=site, name=name, defaults=values
+        )
+        return location
+
+
+def split_stock_code(code: str) -> tuple[str, str]:
+    """"child-winter-jacket-110" -> ("child-winter-jacket", "110"); "sofa" -> ("sofa", "")."""
+    if code in DEFAULT_TYPES:
+        return code, ""
+    base, _, size = code.rpartition("-")
+    if base not in DEFAULT_TYPES:
+        raise KeyError(code)
+    return base, size
+
+
+def stock(
+    org: Organization,
+    spec: dict[goods_models.Location, dict[str, int | str]],
+    *,
+    grade: str = "good",
+    actor: User | None = None,
+) -> None:
+    """Put stock in place through the ledger: `stock(org, {shelf: {"child-winter-jacket-110":
+    5, "sofa": 1}})`."""
+    from decimal import Decimal
+
+    moves = []
+    for location, items in spec.items():
+        for code, quantity in items.items():
+            base, size = split_stock_code(code)
+            moves.append(
+                ledger.Move(
+                    kind=goods_models.Movement.Kind.INTAKE,
+                    item_type_id=item_type(org, base).pk,
+                    size=size,
+                    grade=grade,
+                    quantity=Decimal(str(quantity)),
+                    to_location=location.pk,
+                )
+            )
+    with scope(organization=org):
+        ledger.record(org=org, moves=moves, actor=actor or admin_of(org))
+
+
+def balance(org: Organization, location, code: str, *, grade: str = "good"):
+    from decimal import Decimal
+
+    base, size = split_stock_code(code)
+    with scope(organization=org):
+        row = goods_models.StockBalance.objects.filter(
+            location=location, item_type=item_type(org, base), size=size, grade=grade
+        ).first()
+        return row.quantity if row else Decimal("0")
+
+
 def audit_count(org: Organization | None = None) -> int:
     with scopes_disabled():
         qs = AuditEntry.objects.all()
@@ -133,7 +234,14 @@ def snapshot(org: Organization) -> dict:
                 model._meta.label: list(
                     model.objects.filter(organization=org).order_by("pk").values()
                 )
-                for model in (Contact, ContactPerson, ConsentPurpose, Consent, DuplicateDismissal)
+                for model in (
+                    Contact,
+                    ContactPerson,
+                    ConsentPurpose,
+                    Consent,
+                    DuplicateDismissal,
+                    *GOODS_MODELS,
+                )
             },
         }
 

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "kindred.core",
     "kindred.people",
     "kindred.privacy",
+    "kindred.goods",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

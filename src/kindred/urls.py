@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("kindred.core.urls")),
     path("", include("kindred.people.urls")),
     path("", include("kindred.privacy.urls")),
+    path("", include("kindred.goods.urls")),
 ]
 
 if os.environ.get("KINDRED_BENCH_VIEWS") == "1":

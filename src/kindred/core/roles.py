@@ -39,6 +39,11 @@ class Action(StrEnum):
     HANDLE_PRIVACY = "handle_privacy"
     VIEW_CONTACTS = "view_contacts"
     MANAGE_CONTACTS = "manage_contacts"
+    VIEW_STOCK = "view_stock"
+    RECORD_INTAKE = "record_intake"
+    MOVE_STOCK = "move_stock"
+    ADJUST_STOCK = "adjust_stock"
+    MANAGE_CATALOGUE = "manage_catalogue"
 
 
 ACTION_LABELS = {
@@ -65,6 +70,13 @@ ACTION_LABELS = {
     ),
     Action.VIEW_CONTACTS: _("See companies, organisations and their contact persons"),
     Action.MANAGE_CONTACTS: _("Add and edit companies, organisations and contact persons"),
+    Action.VIEW_STOCK: _("See stock, movements, receipts and labels"),
+    Action.RECORD_INTAKE: _("Record donations at the intake table"),
+    Action.MOVE_STOCK: _("Sort, transfer, count and dispose of goods"),
+    Action.ADJUST_STOCK: _("Approve stock counts and correct past documents"),
+    Action.MANAGE_CATALOGUE: _(
+        "Edit the catalogue, locations, low-stock levels and the public needs list"
+    ),
 }
 
 _ALL = frozenset(Role)
@@ -91,6 +103,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Companies and partner organisations are donors and sponsors: fundraising's work.
     Action.VIEW_CONTACTS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.FUNDRAISER}),
     Action.MANAGE_CONTACTS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.FUNDRAISER}),
+    # Goods: volunteers run the intake table, sort and move; fundraisers read the stock
+    # for donors and reports; corrections and approved counts are a coordinator's call.
+    Action.VIEW_STOCK: frozenset({Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER, Role.FUNDRAISER}),
+    Action.RECORD_INTAKE: frozenset({Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER}),
+    Action.MOVE_STOCK: frozenset({Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER}),
+    Action.ADJUST_STOCK: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Action.MANAGE_CATALOGUE: frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
 # Roles that see only the persons and households they registered themselves.

@@ -1,0 +1,3 @@
+"""(endpoints are added by subject)"""
+
+from .common import ORG, router  # noqa: F401

@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GoodsConfig(AppConfig):
+    name = "kindred.goods"
+    label = "goods"
+    verbose_name = _("Goods")
+
+    def ready(self) -> None:
+        from kindred.core import audit
+
+        audit.register(
+            {
+                "catalogue.category_added": _("Category added"),
+                "catalogue.category_changed": _("Category changed"),
+                "catalogue.item_type_added": _("Item type added"),
+                "catalogue.item_type_changed": _("Item type changed"),
+                "location.added": _("Location added"),
+                "location.changed": _("Location changed"),
+                "receipt.recorded": _("Donation received"),
+                "receipt.corrected": _("Donation receipt corrected"),
+                "receipt.thanked": _("Thank-you sent"),
+                "sorting.recorded": _("Sorting recorded"),
+                "transfer.sent": _("Transfer sent"),
+                "transfer.received": _("Transfer received"),
+                "count.started": _("Stock count started"),
+                "count.approved": _("Stock count approved"),
+                "count.cancelled": _("Stock count cancelled"),
+                "disposal.recorded": _("Goods disposed of"),
+                "stock.corrected": _("Stock corrected"),
+                "threshold.changed": _("Low-stock level changed"),
+                "needs.settings_changed": _("Public needs list changed"),
+            }
+        )
