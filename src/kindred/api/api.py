@@ -25,8 +25,8 @@ errors.install(api)
 
 def _register_routers() -> None:
     from kindred.core.api import router as core_router
-    from kindred.people.api import router as people_router
     from kindred.goods.api import router as goods_router
+    from kindred.people.api import router as people_router
     from kindred.privacy.api import router as privacy_router
 
     api.add_router("/", core_router)
