@@ -159,7 +159,7 @@ def make_location(
 
 
 def split_stock_code(code: str) -> tuple[str, str]:
-    """"child-winter-jacket-110" -> ("child-winter-jacket", "110"); "sofa" -> ("sofa", "")."""
+    """ "child-winter-jacket-110" -> ("child-winter-jacket", "110"); "sofa" -> ("sofa", "")."""
     if code in DEFAULT_TYPES:
         return code, ""
     base, _, size = code.rpartition("-")
