@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -28,6 +27,7 @@ from kindred.core import services, tasks
 from kindred.core import urls as core_urls
 from kindred.core.models import ApiToken, Invitation, Membership, Organization, Site, TaskProgress
 from kindred.core.roles import ACTION_LABELS, PERMISSIONS, Action, Role, can
+from kindred.goods import urls as goods_urls
 from kindred.people import imports
 from kindred.people import services as people_services
 from kindred.people import urls as people_urls
@@ -46,6 +46,8 @@ from kindred.privacy import services as privacy_services
 from kindred.privacy import urls as privacy_urls
 from kindred.privacy.models import LegalHold
 from tests.conftest import admin_of, api_token, make_member, make_site, snapshot
+from tests.core.endpoint import Endpoint
+from tests.core.goods_matrix import GOODS_API, GOODS_PAGES, build_goods
 
 ROLES_MD = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
 YES, NO = "\N{CHECK MARK}", "\N{EN DASH}"  # the cells of docs/roles.md
@@ -84,6 +86,8 @@ class World:
     legal_hold: LegalHold | None = None
     # Spreadsheet import: an upload of the owner's, checked and ready to import.
     import_batch: ImportBatch | None = None
+    # Goods: locations, item types, stock and documents (tests/core/goods_matrix/).
+    goods: dict = field(default_factory=dict)
 
 
 MATRIX_CPR = "211062-5629"
@@ -166,6 +170,7 @@ def build_world(org: Organization, user) -> World:
     build_contacts_and_consents(world, owner)
     build_privacy(world)
     build_imports(world, owner)
+    build_goods(world, owner)
     return world
 
 
@@ -193,51 +198,6 @@ def build_imports(world: World, owner) -> None:
 @pytest.fixture(autouse=True)
 def _data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path  # job result files
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    kind: str  # "page" or "api"
-    route: str  # the URL name (pages; "app:name" outside core) or the ninja path template (API)
-    method: str
-    action: Action
-    args: Callable[[World], dict] = lambda w: {}
-    data: Callable[[World], dict] | None = None
-    query: Callable[[World], dict] | None = None  # API query parameters
-    logs_access: bool = False  # a read that writes one access entry (person.viewed)
-    reads_only: bool = False  # a POST that only answers (the duplicate check)
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.method}:{self.route}"
-
-    @property
-    def safe(self) -> bool:
-        return self.method == "GET" or self.reads_only
-
-    def url(self, world: World) -> str:
-        if self.kind == "page":
-            kwargs = {"org_slug": world.org.slug, **self.args(world)}
-            name = self.route if ":" in self.route else f"core:{self.route}"
-            return reverse(name, kwargs=kwargs)
-        url = "/api/v1" + self.route.format(slug=world.org.slug, **self.args(world))
-        return f"{url}?{urlencode(self.query(world))}" if self.query else url
-
-    def send(self, client: Client, world: World, **headers):
-        url = self.url(world)
-        data = self.data(world) if self.data else None
-        if self.method == "GET":
-            response = client.get(url, **headers)
-        elif self.method == "POST" and self.kind == "page":
-            response = client.post(url, data or {}, **headers)
-        elif data is None:
-            response = getattr(client, self.method.lower())(url, **headers)
-        else:
-            response = getattr(client, self.method.lower())(
-                url, data, content_type="application/json", **headers
-            )
-        if response.streaming:  # a file download: reading it to the end closes the file
-            b"".join(response.streaming_content)
-        return response
 
 
 def _site(w: World) -> dict:
@@ -609,6 +569,7 @@ PAGES = [
     *CONSENT_PAGES,
     *PRIVACY_PAGES,
     *IMPORT_PAGES,
+    *GOODS_PAGES,
 ]
 
 _SITE = ORG_API_PREFIX + "/sites/{site_id}"
@@ -855,6 +816,7 @@ API = [
     *CONSENT_API,
     *PRIVACY_API,
     *EXPORT_API,
+    *GOODS_API,
 ]
 
 ENDPOINTS = PAGES + API
@@ -938,6 +900,7 @@ def _org_page_patterns() -> dict[str, URLPattern]:
             ("", core_urls),
             ("people:", people_urls),
             ("privacy:", privacy_urls),
+            ("goods:", goods_urls),
         )
         for p in module.urlpatterns
         if isinstance(p, URLPattern) and str(p.pattern).startswith(ORG_PAGE_PREFIX)
