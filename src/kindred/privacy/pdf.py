@@ -1,10 +1,8 @@
 """The person data export as a PDF (fpdf2), for a person who asked for their data on paper
 or by e-mail. DejaVu Sans is embedded so every script the organisations meet (Latin with
-Nordic letters, Cyrillic, …) prints; its licence is in static/privacy/fonts/LICENSE.txt."""
+Nordic letters, Cyrillic, …) prints (kindred.core.pdf)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from django.utils import formats, timezone
 from django.utils.text import capfirst
@@ -14,11 +12,10 @@ from fpdf.enums import XPos, YPos
 
 from kindred.core import audit
 from kindred.core.models import AuditEntry
+from kindred.core.pdf import FONT, add_fonts
 
 from .queries import Item, PersonExport
 
-FONTS = Path(__file__).resolve().parent / "static" / "privacy" / "fonts"
-FONT = "DejaVu"
 LABEL_WIDTH = 55  # mm; the value takes the rest of the line
 
 
@@ -38,8 +35,7 @@ def _when(value) -> str:
 
 def render(export: PersonExport) -> bytes:
     pdf = _Document(format="A4")
-    pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    add_fonts(pdf)
     pdf.set_title(_("Personal data held by %(org)s") % {"org": export.organization.name})
     pdf.set_creator("Kindred")
     pdf.set_auto_page_break(True, margin=16)

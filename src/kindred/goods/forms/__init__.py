@@ -1,0 +1,1 @@
+"""Goods forms, one module per subject."""
