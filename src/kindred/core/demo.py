@@ -168,6 +168,7 @@ def load() -> list[Login]:
     _load_contacts_and_consents()
     _load_possible_duplicates()
     _load_privacy()
+    _load_goods()
     email, full_name, language, role = NETWORK_USER
     network = _user(email, full_name, language)
     for spec in DEMO_ORGS:
@@ -243,6 +244,12 @@ DEMO_HOUSEHOLDS = {
         ),
     ],
 }
+
+
+def _load_goods() -> None:
+    from kindred.goods import demo as goods_demo
+
+    goods_demo.load()
 
 
 def _load_people() -> None:
