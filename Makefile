@@ -56,6 +56,7 @@ bench: install-dev
 	$(BIN)/python bench/duplicates.py
 	$(BIN)/python bench/people_import.py
 	$(BIN)/python bench/people_search.py
+	$(BIN)/python bench/goods_stock.py
 
 clean:
 	rm -rf $(VENV) var

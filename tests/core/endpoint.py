@@ -26,7 +26,7 @@ class Endpoint:
     action: Action
     args: Callable[[World], dict] = lambda w: {}
     data: Callable[[World], dict] | None = None
-    query: Callable[[World], dict] | None = None  # API query parameters
+    query: Callable[[World], dict] | None = None  # query parameters (lists repeat the key)
     logs_access: bool = False  # a read that writes one access entry (person.viewed)
     reads_only: bool = False  # a POST that only answers (the duplicate check)
 
@@ -41,7 +41,8 @@ class Endpoint:
         if self.kind == "page":
             kwargs = {"org_slug": world.org.slug, **self.args(world)}
             name = self.route if ":" in self.route else f"core:{self.route}"
-            return reverse(name, kwargs=kwargs)
+            url = reverse(name, kwargs=kwargs)
+            return f"{url}?{urlencode(self.query(world), doseq=True)}" if self.query else url
         url = "/api/v1" + self.route.format(slug=world.org.slug, **self.args(world))
         return f"{url}?{urlencode(self.query(world))}" if self.query else url
 

@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 from django_scopes import scope
 
-from kindred.core.models import Organization, User
+from kindred.core.models import Organization, Site, User
+from kindred.goods.models import DonationReceipt
 from kindred.people import services as people
 from kindred.people.models import (
     Consent,
@@ -43,7 +44,8 @@ class Subject:
 def build_subject(org: Organization, actor: User) -> Subject:
     """A person whose data is everywhere it can be today: her record (identity number,
     phone, e-mail, notes), a household shared with a partner, a consent, a contact role,
-    a duplicate dismissal, a lifted legal hold, and audit entries about all of them."""
+    a duplicate dismissal, a donation receipt, a lifted legal hold, and audit entries about
+    all of them."""
     with scope(organization=org):
         person = people.create_person(
             org=org,
@@ -93,6 +95,17 @@ def build_subject(org: Organization, actor: User) -> Subject:
         contact = Contact.objects.create(organization=org, name="Herning Bakery")
         contact_person = ContactPerson.objects.create(
             organization=org, contact=contact, person=person, job_title=f"Deputy of {FAMILY}"
+        )
+        # A donation she gave: the receipt refers to her, it does not copy her name.
+        donation_site = Site.objects.create(organization=org, name="Intake", kind="warehouse")
+        DonationReceipt.objects.create(
+            organization=org,
+            number=1,
+            site=donation_site,
+            received_on=date(2025, 3, 1),
+            donor_kind=DonationReceipt.DonorKind.PERSON,
+            donor_person=person,
+            note="Two bags of children's clothes",
         )
         a, b = sorted([person, partner], key=lambda p: p.pk)
         dismissal = DuplicateDismissal.objects.create(

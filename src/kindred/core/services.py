@@ -8,7 +8,7 @@ E-mails go out after commit.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from . import audit, queries, tasks
 from .models import ApiToken, Invitation, Membership, Organization, Site, TaskProgress, User
@@ -121,6 +121,11 @@ def update_and_audit(
 
 # Organisations ---------------------------------------------------------------------------
 
+# What every new organisation starts with, registered by the apps that own it (goods: the
+# default catalogue). Each is called as hook(org) inside create_organization's transaction
+# and scope, so a failing hook leaves no half-made organisation behind.
+ORGANIZATION_CREATED: list[Callable[[Organization], object]] = []
+
 
 @transaction.atomic
 def create_organization(
@@ -155,6 +160,9 @@ def create_organization(
         changes={f: [None, getattr(org, f)] for f in ("slug", *ORG_FIELDS)},
     )
     add_member(org=org, user=admin, role=Role.ADMIN, actor=actor)
+    with scope(organization=org):
+        for hook in ORGANIZATION_CREATED:
+            hook(org)
     return org
 
 

@@ -1,9 +1,150 @@
-"""Goods matrix entries (see __init__): build() adds objects to world.goods."""
+"""Goods matrix entries for the catalogue and storage locations: build() adds an own
+category and item type to edit, and an empty location to rename and archive."""
+
+from django_scopes import scope
+
+from kindred.core.roles import Action
+from kindred.goods import services
+from tests.conftest import admin_of, make_location
+from tests.core.endpoint import ORG_API_PREFIX, Endpoint
 
 
 def build(world, owner) -> None:
-    pass
+    org = world.org
+    admin = admin_of(org)
+    with scope(organization=org):
+        category = services.create_category(org=org, values={"name": "Matrix gear"}, actor=admin)
+        mittens = services.create_item_type(
+            org=org,
+            values={"category": category, "name": "Matrix mittens", "unit": "pair"},
+            actor=admin,
+        )
+    world.goods.update(
+        category=category,
+        mittens=mittens,
+        spare=make_location(org, world.site, "Spare bin", kind="bin"),
+    )
 
 
-PAGES: list = []
-API: list = []
+def _item_type(w) -> dict:
+    return {"item_type_id": w.goods["mittens"].pk}
+
+
+def _category(w) -> dict:
+    return {"category_id": w.goods["category"].pk}
+
+
+def _location(w) -> dict:
+    return {"location_id": w.goods["spare"].pk}
+
+
+def _new_item_type(w) -> dict:
+    return {
+        "category": w.goods["category"].pk,
+        "name": "Matrix scarf",
+        "size_system": "none",
+        "unit": "piece",
+        "standard_weight_kg": "0.2",
+    }
+
+
+PAGES: list = [
+    Endpoint("page", "goods:catalogue", "GET", Action.VIEW_STOCK),
+    Endpoint("page", "goods:item-type-new", "GET", Action.MANAGE_CATALOGUE),
+    Endpoint("page", "goods:item-type-new", "POST", Action.MANAGE_CATALOGUE, data=_new_item_type),
+    Endpoint("page", "goods:item-type-edit", "GET", Action.MANAGE_CATALOGUE, _item_type),
+    Endpoint(
+        "page",
+        "goods:item-type-edit",
+        "POST",
+        Action.MANAGE_CATALOGUE,
+        _item_type,
+        lambda w: {
+            "category": w.goods["category"].pk,
+            "name": "Matrix mittens",
+            "size_system": "none",
+            "unit": "pair",
+            "standard_weight_kg": "0.1",
+            "hidden": "on",
+        },
+    ),
+    Endpoint("page", "goods:category-new", "GET", Action.MANAGE_CATALOGUE),
+    Endpoint(
+        "page",
+        "goods:category-new",
+        "POST",
+        Action.MANAGE_CATALOGUE,
+        data=lambda w: {"name": "Matrix toys", "parent": w.goods["category"].pk},
+    ),
+    Endpoint("page", "goods:category-edit", "GET", Action.MANAGE_CATALOGUE, _category),
+    Endpoint(
+        "page",
+        "goods:category-edit",
+        "POST",
+        Action.MANAGE_CATALOGUE,
+        _category,
+        lambda w: {"name": "Matrix equipment", "position": "3"},
+    ),
+    Endpoint("page", "goods:locations", "GET", Action.VIEW_STOCK),
+    Endpoint("page", "goods:location-new", "GET", Action.MANAGE_CATALOGUE),
+    Endpoint(
+        "page",
+        "goods:location-new",
+        "POST",
+        Action.MANAGE_CATALOGUE,
+        data=lambda w: {"site": w.site.pk, "kind": "bin", "name": "Bin 7"},
+    ),
+    Endpoint("page", "goods:location-edit", "GET", Action.MANAGE_CATALOGUE, _location),
+    Endpoint(
+        "page",
+        "goods:location-edit",
+        "POST",
+        Action.MANAGE_CATALOGUE,
+        _location,
+        lambda w: {"kind": "bin", "name": "Spare bin 2", "parent": w.goods["shelf"].pk},
+    ),
+    Endpoint("page", "goods:location-archive", "POST", Action.MANAGE_CATALOGUE, _location),
+]
+
+_GOODS = ORG_API_PREFIX + "/goods"
+
+API: list = [
+    Endpoint("api", _GOODS + "/catalogue", "GET", Action.VIEW_STOCK),
+    Endpoint(
+        "api",
+        _GOODS + "/item-types",
+        "POST",
+        Action.MANAGE_CATALOGUE,
+        data=lambda w: {"category_id": w.goods["category"].pk, "name": "Matrix scarf"},
+    ),
+    Endpoint(
+        "api",
+        _GOODS + "/item-types/{item_type_id}",
+        "PATCH",
+        Action.MANAGE_CATALOGUE,
+        _item_type,
+        lambda w: {"hidden": True, "standard_weight_kg": "0.15"},
+    ),
+    Endpoint(
+        "api",
+        _GOODS + "/locations",
+        "GET",
+        Action.VIEW_STOCK,
+        query=lambda w: {"site": w.site.pk},
+    ),
+    Endpoint(
+        "api",
+        _GOODS + "/locations",
+        "POST",
+        Action.MANAGE_CATALOGUE,
+        data=lambda w: {"site_id": w.site.pk, "name": "Bin 7", "kind": "bin"},
+    ),
+    Endpoint(
+        "api",
+        _GOODS + "/locations/{location_id}",
+        "PATCH",
+        Action.MANAGE_CATALOGUE,
+        _location,
+        lambda w: {"name": "Spare bin 2", "archived": True},
+    ),
+]

@@ -1,9 +1,239 @@
-"""Goods matrix entries (see __init__): build() adds objects to world.goods."""
+"""Goods matrix entries for sortings, transfers, stock counts, disposal lots and
+corrections: build() adds a shop site with a location, a transfer in transit to it, a
+sorting, an open count of the shelf with one line counted, and an export lot."""
+
+from decimal import Decimal
+
+from django_scopes import scope
+
+from kindred.core.roles import Action
+from kindred.goods.models import Stream
+from kindred.goods.services import (
+    DisposalLineIn,
+    SortingLineIn,
+    TransferLineIn,
+    record_counts,
+    record_disposal,
+    record_sorting,
+    send_transfer,
+    start_count,
+)
+from tests.conftest import item_type, make_location, make_site
+from tests.core.endpoint import ORG_API_PREFIX, Endpoint
+
+D = Decimal
 
 
 def build(world, owner) -> None:
-    pass
+    org, goods = world.org, world.goods
+    shelf, bin_ = goods["shelf"], goods["bin"]
+    shop_site = make_site(org, "Matrix shop", kind="shop")
+    shop_floor = make_location(org, shop_site, "Shop floor", kind="area")
+    export = item_type(org, "export-textiles")
+    with scope(organization=org):
+        transfer = send_transfer(
+            org=org,
+            from_location=shelf,
+            to_location=shop_floor,
+            lines=[TransferLineIn(goods["toy"], "", "good", D(1))],
+            actor=owner,
+        )
+        sorting = record_sorting(
+            org=org,
+            source_location=shelf,
+            source_item_type=goods["sack"],
+            source_grade="good",
+            weight_kg=D(5),
+            lines=[
+                SortingLineIn(Stream.EXPORT, weight_kg=D(3), location=bin_),
+                SortingLineIn(Stream.DISCARD, weight_kg=D(2)),
+            ],
+            actor=owner,
+        )
+        count = start_count(org=org, location=shelf, actor=owner)
+        count_line = count.lines.get(item_type=goods["jacket"])
+        record_counts(org=org, count=count, counted={count_line.pk: D(4)}, actor=owner)
+        lot = record_disposal(
+            org=org,
+            kind="export",
+            site=world.site,
+            receiver_name="Matrix Export",
+            lines=[DisposalLineIn(export, "", "used", bin_, D(1))],
+            actor=owner,
+        )
+    goods.update(
+        shop_floor=shop_floor,
+        transfer=transfer,
+        sorting=sorting,
+        count=count,
+        count_line=count_line,
+        lot=lot,
+    )
 
 
-PAGES: list = []
-API: list = []
+def _sorting(w) -> dict:
+    return {"sorting_id": w.goods["sorting"].pk}
+
+
+def _transfer(w) -> dict:
+    return {"transfer_id": w.goods["transfer"].pk}
+
+
+def _count(w) -> dict:
+    return {"count_id": w.goods["count"].pk}
+
+
+def _lot(w) -> dict:
+    return {"disposal_id": w.goods["lot"].pk}
+
+
+def _lines(prefix: str, *lines: dict) -> dict:
+    data = {f"{prefix}-TOTAL_FORMS": str(len(lines)), f"{prefix}-INITIAL_FORMS": "0"}
+    for index, line in enumerate(lines):
+        data.update({f"{prefix}-{index}-{k}": v for k, v in line.items()})
+    return data
+
+
+def _new_sorting(w) -> dict:
+    return {
+        "source_location": w.goods["shelf"].pk,
+        "source_item_type": w.goods["sack"].pk,
+        "source_grade": "good",
+        "weight_kg": "2",
+        **_lines("lines", {"stream": "discard", "weight_kg": "2"}),
+    }
+
+
+def _new_transfer(w) -> dict:
+    return {
+        "from_location": w.goods["shelf"].pk,
+        "to_location": w.goods["bin"].pk,
+        **_lines("lines", {"item_type": w.goods["toy"].pk, "grade": "good", "quantity": "1"}),
+    }
+
+
+def _recorded_counts(w) -> dict:
+    return {f"line-{w.goods['count_line'].pk}": "3", **_lines("extra")}
+
+
+def _new_disposal(w) -> dict:
+    return {
+        "kind": "discard",
+        "site": w.site.pk,
+        "reason": "Broken",
+        **_lines(
+            "lines",
+            {
+                "item_type": w.goods["toy"].pk,
+                "grade": "good",
+                "location": w.goods["shelf"].pk,
+                "quantity": "1",
+            },
+        ),
+    }
+
+
+def _reverse(w) -> dict:
+    return {"document_type": "disposal", "document_id": w.goods["lot"].pk, "reason": "Typo"}
+
+
+PAGES: list = [
+    Endpoint("page", "goods:sortings", "GET", Action.VIEW_STOCK),
+    Endpoint("page", "goods:sorting-new", "GET", Action.MOVE_STOCK),
+    Endpoint("page", "goods:sorting-new", "POST", Action.MOVE_STOCK, data=_new_sorting),
+    Endpoint("page", "goods:sorting", "GET", Action.VIEW_STOCK, _sorting),
+    Endpoint("page", "goods:transfers", "GET", Action.VIEW_STOCK),
+    Endpoint("page", "goods:transfer-new", "GET", Action.MOVE_STOCK),
+    Endpoint("page", "goods:transfer-new", "POST", Action.MOVE_STOCK, data=_new_transfer),
+    Endpoint("page", "goods:transfer", "GET", Action.VIEW_STOCK, _transfer),
+    Endpoint("page", "goods:transfer-receive", "POST", Action.MOVE_STOCK, _transfer),
+    Endpoint("page", "goods:counts", "GET", Action.VIEW_STOCK),
+    Endpoint("page", "goods:count-new", "GET", Action.MOVE_STOCK),
+    Endpoint(
+        "page",
+        "goods:count-new",
+        "POST",
+        Action.MOVE_STOCK,
+        data=lambda w: {"location": w.goods["bin"].pk},
+    ),
+    Endpoint("page", "goods:count", "GET", Action.VIEW_STOCK, _count),
+    Endpoint(
+        "page", "goods:count-record", "POST", Action.MOVE_STOCK, _count, data=_recorded_counts
+    ),
+    Endpoint("page", "goods:count-approve", "POST", Action.ADJUST_STOCK, _count),
+    Endpoint("page", "goods:count-cancel", "POST", Action.ADJUST_STOCK, _count),
+    Endpoint("page", "goods:disposals", "GET", Action.VIEW_STOCK),
+    Endpoint("page", "goods:disposal-new", "GET", Action.MOVE_STOCK),
+    Endpoint("page", "goods:disposal-new", "POST", Action.MOVE_STOCK, data=_new_disposal),
+    Endpoint("page", "goods:disposal", "GET", Action.VIEW_STOCK, _lot),
+    Endpoint("page", "goods:disposal-waybill", "GET", Action.VIEW_STOCK, _lot),
+    Endpoint("page", "goods:document-reverse", "POST", Action.ADJUST_STOCK, data=_reverse),
+]
+
+_GOODS = ORG_API_PREFIX + "/goods"
+
+
+def _api_sorting(w) -> dict:
+    return {
+        "source_location_id": w.goods["shelf"].pk,
+        "source_item_type": "unsorted-textiles",
+        "source_grade": "good",
+        "weight_kg": "2",
+        "lines": [{"stream": "discard", "weight_kg": "2"}],
+    }
+
+
+def _api_transfer(w) -> dict:
+    return {
+        "from_location_id": w.goods["shelf"].pk,
+        "to_location_id": w.goods["bin"].pk,
+        "lines": [{"item_type": "toy", "quantity": "1"}],
+    }
+
+
+def _api_disposal(w) -> dict:
+    return {
+        "kind": "discard",
+        "site_id": w.site.pk,
+        "reason": "Broken",
+        "lines": [
+            {
+                "item_type": w.goods["toy"].pk,
+                "location_id": w.goods["shelf"].pk,
+                "quantity": "1",
+                "grade": "good",
+            }
+        ],
+    }
+
+
+API: list = [
+    Endpoint("api", _GOODS + "/sortings", "GET", Action.VIEW_STOCK),
+    Endpoint("api", _GOODS + "/sortings", "POST", Action.MOVE_STOCK, data=_api_sorting),
+    Endpoint("api", _GOODS + "/transfers", "GET", Action.VIEW_STOCK),
+    Endpoint("api", _GOODS + "/transfers", "POST", Action.MOVE_STOCK, data=_api_transfer),
+    Endpoint(
+        "api", _GOODS + "/transfers/{transfer_id}/receive", "POST", Action.MOVE_STOCK, _transfer
+    ),
+    Endpoint("api", _GOODS + "/counts", "GET", Action.VIEW_STOCK),
+    Endpoint(
+        "api",
+        _GOODS + "/counts",
+        "POST",
+        Action.MOVE_STOCK,
+        data=lambda w: {"location_id": w.goods["bin"].pk},
+    ),
+    Endpoint("api", _GOODS + "/counts/{count_id}", "GET", Action.VIEW_STOCK, _count),
+    Endpoint(
+        "api",
+        _GOODS + "/counts/{count_id}/lines",
+        "PUT",
+        Action.MOVE_STOCK,
+        _count,
+        lambda w: {"counted": [{"line_id": w.goods["count_line"].pk, "counted": "3"}]},
+    ),
+    Endpoint("api", _GOODS + "/counts/{count_id}/approve", "POST", Action.ADJUST_STOCK, _count),
+    Endpoint("api", _GOODS + "/counts/{count_id}/cancel", "POST", Action.ADJUST_STOCK, _count),
+    Endpoint("api", _GOODS + "/disposals", "GET", Action.VIEW_STOCK),
+    Endpoint("api", _GOODS + "/disposals", "POST", Action.MOVE_STOCK, data=_api_disposal),
+]

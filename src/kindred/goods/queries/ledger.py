@@ -1,8 +1,9 @@
 """Reads of the ledger: balances recomputed from movements (`kindred stock verify`) and
 stock at a past date.
 
-Stock at a past moment is the current balance minus every movement since, so the work
-grows with the movements after the date, not with the whole history.
+Stock at a past moment is the current balance minus every movement since, or for an early
+moment the sum of the movements before it: the work grows with the shorter half of the
+history, not with the whole of it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from kindred.core.models import Organization
 
@@ -83,26 +85,49 @@ def verify_balances(org: Organization) -> list[Difference]:
 def stock_at(
     org: Organization, when: datetime, *, location_ids: list[int] | None = None
 ) -> dict[Key, Decimal]:
-    """Quantity per stock key at `when` (only keys with stock then)."""
-    balances = StockBalance.objects.filter(organization=org)
-    later = Movement.objects.filter(organization=org, created_at__gt=when)
+    """Quantity per stock key at `when` (only keys with stock then).
+
+    Whichever half of the history is shorter is read: for a recent moment, today's
+    balances minus the movements since; for an early one, the sum of the movements up to
+    it. Either way the movements are read in ONE pass, grouped by both their locations
+    (a transfer counts out of one and into the other), so the cost is one scan of at
+    most half the history (bench/goods_stock.py: a site at six months back)."""
+    movements = Movement.objects.filter(organization=org).exclude(kind__in=_RESERVING)
+    wanted = set(location_ids) if location_ids is not None else None
     if location_ids is not None:
-        balances = balances.filter(location_id__in=location_ids)
-    result: dict[Key, Decimal] = {}
-    for location, item_type, size, grade, quantity in balances.values_list(
-        "location_id", "item_type_id", "size", "grade", "quantity"
-    ):
-        result[(location, item_type, size, grade)] = quantity
-    for key, (quantity, _reserved) in _sums(_restricted(later, location_ids)).items():
-        if location_ids is not None and key[0] not in location_ids:
-            continue
-        result[key] = result.get(key, ZERO) - quantity
+        from django.db.models import Q
+
+        movements = movements.filter(
+            Q(from_location__in=location_ids) | Q(to_location__in=location_ids)
+        )
+    first = (
+        Movement.objects.filter(organization=org)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    result: dict[Key, Decimal] = defaultdict(lambda: ZERO)
+    if first is not None and when - first < timezone.now() - when:
+        sign = 1  # forward: everything up to `when`
+        movements = movements.filter(created_at__lte=when)
+    else:
+        sign = -1  # backward: today's balances minus everything since
+        movements = movements.filter(created_at__gt=when)
+        balances = StockBalance.objects.filter(organization=org)
+        if location_ids is not None:
+            balances = balances.filter(location_id__in=location_ids)
+        for location, item_type, size, grade, quantity in balances.values_list(
+            "location_id", "item_type_id", "size", "grade", "quantity"
+        ).order_by():
+            result[(location, item_type, size, grade)] = quantity
+    rows = (
+        movements.values_list("from_location", "to_location", "item_type", "size", "grade")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    for source, target, item_type, size, grade, total in rows:
+        if target is not None and (wanted is None or target in wanted):
+            result[(target, item_type, size, grade)] += sign * total
+        if source is not None and (wanted is None or source in wanted):
+            result[(source, item_type, size, grade)] -= sign * total
     return {key: q for key, q in result.items() if q != 0}
-
-
-def _restricted(movements, location_ids):
-    if location_ids is None:
-        return movements
-    from django.db.models import Q
-
-    return movements.filter(Q(from_location__in=location_ids) | Q(to_location__in=location_ids))

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from kindred.core.models import Organization
 
 from ..models import ZERO, ItemType, Location, Movement, StockBalance
+from ..sizes import sizes_for
 from .common import StockError
 
 Kind = Movement.Kind
@@ -144,18 +145,40 @@ def _describe(org: Organization, key: StockKey) -> dict[str, str]:
     return {"item": name, "location": str(location) if location else "?"}
 
 
-def _check_locations(org: Organization, keys: Iterable[StockKey]) -> None:
+def _check_keys(org: Organization, keys: Iterable[StockKey], inflows: Iterable[StockKey]) -> None:
+    """Every location and item type is the organisation's; stock enters only in a size of
+    its item type's size system (when leaving, a wrong size finds no stock anyway)."""
     ids = {k.location_id for k in keys}
+    # order_by(): the models' default orderings would join the site and the category.
     found = set(
-        Location.objects.filter(organization=org, pk__in=ids, archived=False).values_list(
-            "pk", flat=True
-        )
+        Location.objects.filter(organization=org, pk__in=ids, archived=False)
+        .order_by()
+        .values_list("pk", flat=True)
     )
     if found != ids:
         raise StockError(_("Choose a location of this organisation."), field="location")
     types = {k.item_type_id for k in keys}
-    if ItemType.objects.filter(organization=org, pk__in=types).count() != len(types):
+    systems = dict(
+        ItemType.objects.filter(organization=org, pk__in=types)
+        .order_by()
+        .values_list("pk", "size_system")
+    )
+    if len(systems) != len(types):
         raise StockError(_("Choose an item type of the catalogue."), field="item_type")
+    for key in inflows:
+        if key.size in sizes_for(systems[key.item_type_id]):
+            continue
+        # A key that already holds stock (its item type's sizes changed since) may still
+        # receive it back, e.g. when a handout is reversed.
+        if not StockBalance.objects.filter(
+            location_id=key.location_id, item_type_id=key.item_type_id, size=key.size
+        ).exists():
+            item_type = ItemType.objects.get(organization=org, pk=key.item_type_id)
+            raise StockError(
+                _("%(size)s is not a size of %(item)s.")
+                % {"size": key.size or "-", "item": item_type.label},
+                field="size",
+            )
 
 
 def record(
@@ -177,10 +200,10 @@ def record(
             deltas[key][1] += dr
     keys = sorted(deltas)
     now = timezone.now()
+    inflows = [k for k in keys if deltas[k][0] > 0]
     with transaction.atomic():
-        _check_locations(org, keys)
+        _check_keys(org, keys, inflows)
         # 1. Rows that will receive stock must exist before they can be locked.
-        inflows = [k for k in keys if deltas[k][0] > 0]
         if inflows:
             StockBalance.objects.bulk_create(
                 [
@@ -232,7 +255,8 @@ def record(
                     % {
                         **_describe(org, key),
                         "available": number_format(available.normalize()),
-                        "wanted": number_format((-dq).normalize()),
+                        # A reservation at a key without stock wants its reserved part.
+                        "wanted": number_format((-dq if dq < 0 else dr).normalize()),
                     },
                     field="quantity",
                 )
