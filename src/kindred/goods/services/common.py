@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection
 
 from kindred.core.models import Organization
 from kindred.core.services import Conflict
@@ -17,12 +17,14 @@ class StockError(Conflict):
 
 def next_number(org: Organization, kind: str) -> int:
     """The next number of a document kind in the organisation (1, 2, …), without gaps
-    from concurrent writers: the counter row is locked until the caller commits."""
-    with transaction.atomic():
-        DocumentCounter.objects.bulk_create(
-            [DocumentCounter(organization=org, kind=kind, value=0)], ignore_conflicts=True
+    from concurrent writers: one upsert increments the counter and locks its row until
+    the caller commits (PostgreSQL and SQLite 3.35+ both speak ON CONFLICT … RETURNING)."""
+    table = DocumentCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organization_id, kind, value) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (organization_id, kind) DO UPDATE SET value = {table}.value + 1 "
+            "RETURNING value",
+            [org.pk, kind],
         )
-        counter = DocumentCounter.objects.select_for_update().get(organization=org, kind=kind)
-        counter.value += 1
-        counter.save(update_fields=["value"])
-        return counter.value
+        return cursor.fetchone()[0]
