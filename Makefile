@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 KINDRED := $(BIN)/kindred
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs on every core (pytest-xdist); PYTEST_ARGS= runs it in one process.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test lint format bench messages compilemessages install install-dev clean
 

@@ -29,6 +29,8 @@ NAV = (
     "Persons",
     "Households",
     "Contacts",
+    "Stock",
+    "Intake table",
     "Members",
     "Audit log",
     "Privacy",

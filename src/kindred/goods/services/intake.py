@@ -621,7 +621,8 @@ def send_thank_you(*, org: Organization, receipt: DonationReceipt, actor) -> Don
     """Send (again) the thank-you e-mail of a receipt. Refused when the donor has no
     address, or is a person without a lawful basis for donor communication."""
     receipt = (
-        DonationReceipt.objects.select_for_update()
+        # of=("self",): the donor joins are outer joins, which PostgreSQL cannot lock.
+        DonationReceipt.objects.select_for_update(of=("self",))
         .select_related("donor_person", "donor_contact")
         .get(pk=receipt.pk, organization=org)
     )
