@@ -158,3 +158,21 @@ def test_another_organisations_level_is_404(as_admin, org, other_org):
         )
     assert as_admin.delete(f"{API}/thresholds/{theirs.pk}").status_code == 404
     assert as_admin.delete(f"{API}/thresholds/{2**70}").status_code in {404, 422}
+
+
+def test_extreme_moments_are_a_422_not_a_server_error(org, admin):
+    from django.test import Client
+
+    from tests.conftest import api_token
+
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token(org, admin)}"}
+    base = f"/api/v1/organizations/{org.slug}/goods"
+    # PostgreSQL refuses offsets beyond ±15:59; year 1 minus an offset does not exist.
+    for url in (
+        f"{base}/movements?since=7523-10-01T02:26:17%2B16:30",
+        f"{base}/movements?until=0001-01-01T00:00:00%2B10:00",
+        f"{base}/stock-at?at=0001-01-01T00:00:00%2B10:00",
+    ):
+        assert client.get(url, **headers).status_code in {200, 422}, url
+    assert client.get(f"{base}/stock-at?at=9999-12-31", **headers).status_code == 200

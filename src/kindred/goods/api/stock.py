@@ -2,7 +2,7 @@
 low-stock levels. Thin: parse, call one query or service. Filters are the stock pages'
 own (goods.queries.stock); an id of another organisation simply matches nothing."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -162,10 +162,20 @@ class MovementOut(Schema):
         return str(obj.item_type.label)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or timezone.is_aware(moment):
-        return moment
-    return timezone.make_aware(moment, timezone.get_current_timezone())
+def _aware(moment: datetime | None, field: str = "at") -> datetime | None:
+    """`moment` in UTC. PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows,
+    and a moment near year 1 or 9999 may not convert at all: both are the caller's
+    input error, not ours."""
+    if moment is None:
+        return None
+    if not timezone.is_aware(moment):
+        moment = timezone.make_aware(moment, timezone.get_current_timezone())
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise Invalid(
+            _("Enter a date (2024-05-31) or a date and time (2024-05-31T18:00)."), field=field
+        ) from None
 
 
 @router.get(
@@ -181,8 +191,8 @@ def movement_list(request: HttpRequest, slug: str, filters: Query[MovementQuery]
         location=filters.location,
         site=filters.site,
         kind=filters.kind,
-        since=_aware(filters.since),
-        until=_aware(filters.until),
+        since=_aware(filters.since, "since"),
+        until=_aware(filters.until, "until"),
         document_type=filters.document_type,
         document_id=filters.document_id,
     )
@@ -240,7 +250,7 @@ def _moment(text: str) -> datetime:
         raise Invalid(
             _("Enter a date (2024-05-31) or a date and time (2024-05-31T18:00)."), field="at"
         ) from None
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, tz)
+    return _aware(moment)
 
 
 @router.get(

@@ -545,6 +545,9 @@ def attach_documents(org: Organization, rows: list[Movement]) -> list[Movement]:
 
 def end_of_day(day: date, tz) -> datetime:
     """The last moment of `day` in time zone `tz` (movements up to then count)."""
+    # Any day after the year 9998 is "the future" all the same; clamping keeps the day
+    # after it (and UTC conversions) inside what datetime and the databases hold.
+    day = min(day, date(9998, 12, 31))
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), tz) - (
         timedelta(microseconds=1)
     )
