@@ -71,6 +71,16 @@ class ListFilter(Schema):
     date_to: date | None = None
     sort: Literal["newest", "oldest"] = "newest"
 
+    def query_args(self) -> dict:
+        """The keyword arguments every operations list query takes."""
+        return {
+            "search": self.q.strip(),
+            "site_id": self.site,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "sort": self.sort,
+        }
+
 
 # Sortings ------------------------------------------------------------------------------------
 
@@ -135,14 +145,7 @@ class SortingDetailOut(SortingOut):
 @org_endpoint(Action.VIEW_STOCK)
 @paginate(PagePagination)
 def sorting_list(request: HttpRequest, slug: str, filters: Query[ListFilter]):
-    return queries.sortings(
-        request.org,
-        search=filters.q.strip(),
-        site_id=filters.site,
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-        sort=filters.sort,
-    ).prefetch_related("lines")
+    return queries.sortings(request.org, **filters.query_args()).prefetch_related("lines")
 
 
 @router.post(
@@ -246,12 +249,8 @@ def _transfer_out(transfer_id: int) -> Transfer:
 def transfer_list(request: HttpRequest, slug: str, filters: Query[TransferFilter]):
     return queries.transfers(
         request.org,
-        search=filters.q.strip(),
-        site_id=filters.site,
         status=filters.status or "",
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-        sort=filters.sort,
+        **filters.query_args(),
     ).prefetch_related("lines")
 
 
@@ -362,12 +361,8 @@ def _count(count_id: int) -> StockCount:
 def count_list(request: HttpRequest, slug: str, filters: Query[CountFilter]):
     return queries.counts(
         request.org,
-        search=filters.q.strip(),
-        site_id=filters.site,
         status=filters.status or "",
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-        sort=filters.sort,
+        **filters.query_args(),
     ).prefetch_related("lines")
 
 
@@ -509,12 +504,8 @@ class DisposalFilter(ListFilter):
 def disposal_list(request: HttpRequest, slug: str, filters: Query[DisposalFilter]):
     return queries.disposals(
         request.org,
-        search=filters.q.strip(),
-        site_id=filters.site,
         kind=filters.kind or "",
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-        sort=filters.sort,
+        **filters.query_args(),
     ).prefetch_related("lines")
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
@@ -39,6 +41,17 @@ def _number(search: str) -> int | None:
     return int(text) if text.isdigit() and len(text) < 10 else None
 
 
+def _search(qs: QuerySet, search: str, *columns: str) -> QuerySet:
+    """Documents whose number is `search` ("T-12", "12") or whose text columns contain it."""
+    if not search:
+        return qs
+    condition = reduce(or_, (Q(**{f"{column}__icontains": search}) for column in columns))
+    number = _number(search)
+    if number is not None:
+        condition |= Q(number=number)
+    return qs.filter(condition)
+
+
 def _dates(qs: QuerySet, column: str, date_from: date | None, date_to: date | None):
     if date_from:
         qs = qs.filter(**{f"{column}__gte": date_from})
@@ -59,12 +72,7 @@ def sortings(
     qs = Sorting.objects.filter(organization=org).select_related(
         "site", "source_location__site", "source_item_type", "created_by"
     )
-    if search:
-        number = _number(search)
-        condition = Q(note__icontains=search) | Q(source_location__name__icontains=search)
-        if number is not None:
-            condition |= Q(number=number)
-        qs = qs.filter(condition)
+    qs = _search(qs, search, "note", "source_location__name")
     if site_id:
         qs = qs.filter(site_id=site_id)
     qs = _dates(qs, "created_at__date", date_from, date_to)
@@ -86,16 +94,7 @@ def transfers(
     qs = Transfer.objects.filter(organization=org).select_related(
         "from_location__site", "to_location__site", "created_by"
     )
-    if search:
-        number = _number(search)
-        condition = (
-            Q(note__icontains=search)
-            | Q(from_location__name__icontains=search)
-            | Q(to_location__name__icontains=search)
-        )
-        if number is not None:
-            condition |= Q(number=number)
-        qs = qs.filter(condition)
+    qs = _search(qs, search, "note", "from_location__name", "to_location__name")
     if site_id:
         qs = qs.filter(Q(from_location__site_id=site_id) | Q(to_location__site_id=site_id))
     if status in Transfer.Status.values:
@@ -119,12 +118,7 @@ def counts(
     qs = StockCount.objects.filter(organization=org).select_related(
         "location__site", "created_by", "approved_by"
     )
-    if search:
-        number = _number(search)
-        condition = Q(note__icontains=search) | Q(location__name__icontains=search)
-        if number is not None:
-            condition |= Q(number=number)
-        qs = qs.filter(condition)
+    qs = _search(qs, search, "note", "location__name")
     if site_id:
         qs = qs.filter(location__site_id=site_id)
     if status in StockCount.Status.values:
@@ -149,17 +143,7 @@ def disposals(
     qs = DisposalLot.objects.filter(organization=org).select_related(
         "site", "receiver_contact", "created_by"
     )
-    if search:
-        number = _number(search)
-        condition = (
-            Q(receiver_name__icontains=search)
-            | Q(receiver_contact__name__icontains=search)
-            | Q(reason__icontains=search)
-            | Q(note__icontains=search)
-        )
-        if number is not None:
-            condition |= Q(number=number)
-        qs = qs.filter(condition)
+    qs = _search(qs, search, "receiver_name", "receiver_contact__name", "reason", "note")
     if site_id:
         qs = qs.filter(site_id=site_id)
     if kind in DisposalLot.Kind.values:

@@ -86,6 +86,11 @@ def _filters(request: HttpRequest, statuses) -> tuple[dict, dict]:
     return values, context
 
 
+def _query_args(values: dict) -> dict:
+    """The keyword arguments every operations list query takes, from the filter form."""
+    return {k: values[k] for k in ("search", "site_id", "date_from", "date_to", "sort")}
+
+
 def _list(request: HttpRequest, qs, context: dict, page: str, rows: str) -> HttpResponse:
     context["page"] = paginate(request, qs)
     return render(request, rows if request.htmx else page, context)
@@ -117,11 +122,7 @@ def sorting_list(request: HttpRequest) -> HttpResponse:
     values, context = _filters(request, [])
     qs = queries.sortings(
         request.org,
-        search=values["search"],
-        site_id=values["site_id"],
-        date_from=values["date_from"],
-        date_to=values["date_to"],
-        sort=values["sort"],
+        **_query_args(values),
     )
     context["sorts"] = [
         ("newest", _("Newest first")),
@@ -200,12 +201,8 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     values, context = _filters(request, Transfer.Status.choices)
     qs = queries.transfers(
         request.org,
-        search=values["search"],
-        site_id=values["site_id"],
         status=values["status"],
-        date_from=values["date_from"],
-        date_to=values["date_to"],
-        sort=values["sort"],
+        **_query_args(values),
     )
     context["sorts"] = [("newest", _("Newest first")), ("oldest", _("Oldest first"))]
     return _list(request, qs, context, "goods/transfer_list.html", "goods/transfer_rows.html")
@@ -303,12 +300,8 @@ def count_list(request: HttpRequest) -> HttpResponse:
     values, context = _filters(request, StockCount.Status.choices)
     qs = queries.counts(
         request.org,
-        search=values["search"],
-        site_id=values["site_id"],
         status=values["status"],
-        date_from=values["date_from"],
-        date_to=values["date_to"],
-        sort=values["sort"],
+        **_query_args(values),
     )
     context["sorts"] = [("newest", _("Newest first")), ("oldest", _("Oldest first"))]
     return _list(request, qs, context, "goods/count_list.html", "goods/count_rows.html")
@@ -451,12 +444,8 @@ def disposal_list(request: HttpRequest) -> HttpResponse:
     values, context = _filters(request, DisposalLot.Kind.choices)
     qs = queries.disposals(
         request.org,
-        search=values["search"],
-        site_id=values["site_id"],
         kind=values["status"],
-        date_from=values["date_from"],
-        date_to=values["date_to"],
-        sort=values["sort"],
+        **_query_args(values),
     )
     context["sorts"] = [
         ("newest", _("Newest first")),
