@@ -171,3 +171,17 @@ def test_the_pdf_is_a_pdf_with_the_receipt_number(org, site, shelf, volunteer, c
     document = pypdfium2.PdfDocument(response.content)
     text = document[0].get_textpage().get_text_range()
     assert "R-1" in text and "Åsa Öberg" in text and "Home Charity" in text
+
+
+def test_the_donor_consent_purpose_reads_in_the_readers_language(org):
+    from django.utils import translation
+
+    from kindred.goods.services import ensure_donor_purpose
+    from kindred.people.services.consent import purpose_label
+
+    with scope(organization=org):
+        purpose = ensure_donor_purpose(org)
+    with translation.override("da"):
+        danish = purpose_label(purpose)
+    assert purpose_label(purpose) == "Donor communication"
+    assert danish != "Donor communication" and danish

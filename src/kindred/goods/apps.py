@@ -9,6 +9,11 @@ class GoodsConfig(AppConfig):
 
     def ready(self) -> None:
         from kindred.core import audit
+        from kindred.people.services import consent
+
+        from .services.intake import DONOR_PURPOSE, DONOR_PURPOSE_TEXTS
+
+        consent.APP_PURPOSES[DONOR_PURPOSE] = DONOR_PURPOSE_TEXTS
         from kindred.core import services as core_services
 
         from .services.catalogue import ensure_default_catalogue

@@ -224,8 +224,7 @@ def _parent(org, parent_id: int | None) -> Location | None:
 @org_endpoint(Action.VIEW_STOCK)
 def catalogue(request: HttpRequest, slug: str, filters: Query[CatalogueFilter]):
     org = request.org
-    if not Category.objects.filter(organization=org).exists():
-        services.ensure_default_catalogue(org)
+    services.ensure_catalogue(org)
     categories = queries.catalogue_with_types(org, include_hidden=filters.include_hidden)
     return {
         "categories": [

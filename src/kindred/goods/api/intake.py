@@ -22,10 +22,10 @@ from kindred.core.models import Site
 from kindred.core.roles import Action
 from kindred.core.services import Invalid, NotFound
 
-from ..models import DonationReceipt, ItemType, Location
+from ..models import DonationReceipt
 from ..queries import intake as queries
 from ..services import intake as services
-from .common import ORG, router
+from .common import ORG, item_type_of, location_of, router
 
 MAX_ID = 2**63 - 1
 RECEIPTS = ORG + "/goods/receipts"
@@ -157,15 +157,11 @@ def _lines(request: HttpRequest, site: Site, lines: list[LineIn]) -> list[servic
     default = queries.default_location(site)
     result = []
     for i, line in enumerate(lines):
-        if line.item_type_id is not None:
-            item_type = ItemType.objects.filter(organization=org, pk=line.item_type_id).first()
-        else:
-            item_type = ItemType.objects.filter(organization=org, code=line.item_type).first()
+        ref = line.item_type_id if line.item_type_id is not None else line.item_type
+        item_type = item_type_of(org, ref, f"lines.{i}.item_type")
         if item_type is None:
             raise Invalid(_("Choose an item type of the catalogue."), field=f"lines.{i}.item_type")
-        location = default
-        if line.location_id is not None:
-            location = Location.objects.filter(organization=org, pk=line.location_id).first()
+        location = location_of(org, line.location_id, f"lines.{i}.location_id") or default
         if location is None:
             raise Invalid(_("Choose a storage location."), field=f"lines.{i}.location_id")
         result.append(

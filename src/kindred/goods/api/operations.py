@@ -23,7 +23,7 @@ from kindred.core.services import Invalid
 from .. import services
 from ..models import DisposalLot, ItemType, Location, Sorting, StockCount, Transfer
 from ..queries import operations as queries
-from .common import ORG, router
+from .common import ORG, item_type_of, location_of, router
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -39,29 +39,11 @@ Size = Annotated[str, Field(max_length=10, description="A size of the item type,
 
 
 def _item_type(request: HttpRequest, ref: int | str | None, field: str) -> ItemType | None:
-    if ref is None or ref == "":
-        return None
-    qs = ItemType.objects.filter(organization=request.org)
-    if isinstance(ref, int):
-        found = qs.filter(pk=ref).first() if 0 < ref <= MAX_ID else None
-    else:
-        found = qs.filter(code=ref.strip()).first()
-    if found is None:
-        raise Invalid(_("There is no such item type."), field=field)
-    return found
+    return item_type_of(request.org, ref, field)
 
 
 def _location(request: HttpRequest, location_id: int | None, field: str) -> Location | None:
-    if location_id is None:
-        return None
-    found = (
-        Location.objects.filter(organization=request.org, pk=location_id)
-        .select_related("site")
-        .first()
-    )
-    if found is None:
-        raise Invalid(_("There is no such location."), field=field)
-    return found
+    return location_of(request.org, location_id, field)
 
 
 class ListFilter(Schema):

@@ -84,6 +84,13 @@ def ensure_default_catalogue(org: Organization) -> list[ItemType]:
     return new_types
 
 
+def ensure_catalogue(org: Organization) -> None:
+    """Organisations created before goods existed get the default catalogue on first use
+    (new ones get it when they are created)."""
+    if not Category.objects.filter(organization=org).exists():
+        ensure_default_catalogue(org)
+
+
 def transit_location(site: Site) -> Location:
     """The site's in-transit location, where goods sent from another site wait."""
     location, _created = Location.objects.get_or_create(

@@ -31,19 +31,13 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 18 else None
 
 
-def ensure_catalogue(org) -> None:
-    """Organisations created before goods existed get the default catalogue on first use."""
-    if not Category.objects.filter(organization=org).exists():
-        services.ensure_default_catalogue(org)
-
-
 # Catalogue ---------------------------------------------------------------------------------
 
 
 @org_view(Action.VIEW_STOCK)
 def catalogue(request: HttpRequest) -> HttpResponse:
     org = request.org
-    ensure_catalogue(org)
+    services.ensure_catalogue(org)
     q = request.GET.get("q", "").strip()[:200]
     tree = queries.category_tree(org)
     category_id = _int(request.GET.get("category"))
@@ -90,7 +84,7 @@ def item_type_edit(request: HttpRequest, item_type_id: int | None = None) -> Htt
     if item_type_id is not None:
         item_type = get_object_or_404(ItemType.objects.filter(organization=org), pk=item_type_id)
     else:
-        ensure_catalogue(org)
+        services.ensure_catalogue(org)
     initial = None
     if item_type is None:
         initial = {"category": _int(request.GET.get("category")), "size_system": SizeSystem.NONE}

@@ -74,11 +74,16 @@ DEFAULT_PURPOSES: dict[str, dict[str, str]] = {
 }
 
 
+# Purposes later apps create when they need them (e.g. goods' donor communication), by key,
+# with gettext_noop texts: shown translated like the defaults, but not created up front.
+APP_PURPOSES: dict[str, dict[str, str]] = {}
+
+
 def purpose_text(purpose: ConsentPurpose, field: str) -> str:
     """A purpose's name, description or wording as the reader sees it: a default
     purpose's unchanged text in the reader's language, anything else as written."""
     value = getattr(purpose, field)
-    default = DEFAULT_PURPOSES.get(purpose.key)
+    default = DEFAULT_PURPOSES.get(purpose.key) or APP_PURPOSES.get(purpose.key)
     if default is not None and value and value == default[field]:
         return _(value)  # the msgids are marked with gettext_noop above
     return value
