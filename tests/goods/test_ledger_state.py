@@ -311,6 +311,25 @@ def machine(world: World):
             # A second receipt of the same transfer is refused.
             self.refused(lambda: receive_transfer(org=org, transfer=sent, actor=actor))
 
+        @precondition(lambda self: self.in_transit)
+        @rule(data=st.data())
+        def recall(self, data):
+            """A transfer reversed while in transit: its goods go back where they came
+            from, and it can no longer be received."""
+            index = data.draw(st.integers(0, len(self.in_transit) - 1))
+            sent, transit, _target, arriving = self.in_transit.pop(index)
+            reverse_document(
+                org=org,
+                document_type="transfer",
+                document_id=sent.pk,
+                reason="sent to the wrong shop",
+                actor=actor,
+            )
+            for (item, size, grade), quantity in arriving:
+                self.stock[key(transit, item, size, grade)] -= quantity
+                self.stock[key(sent.from_location, item, size, grade)] += quantity
+            self.refused(lambda: receive_transfer(org=org, transfer=sent, actor=actor))
+
         @rule(data=st.data())
         def handout(self, data):
             location = data.draw(st.sampled_from(locations))

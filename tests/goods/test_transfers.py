@@ -5,12 +5,14 @@ from decimal import Decimal
 import pytest
 from django_scopes import scope
 
+from kindred.core.models import AuditEntry
 from kindred.goods.models import Location, Movement, Transfer
 from kindred.goods.queries import verify_balances
 from kindred.goods.services import (
     StockError,
     TransferLineIn,
     receive_transfer,
+    reverse_document,
     send_transfer,
     transit_location,
 )
@@ -105,6 +107,49 @@ def test_a_transfer_is_received_only_once(org, admin, places):
     with scope(organization=org), pytest.raises(StockError):
         receive_transfer(org=org, transfer=transfer, actor=admin)
     assert snapshot(org) == before
+
+
+def test_a_transfer_reversed_in_transit_is_reversed_and_can_no_longer_be_received(
+    org, admin, places
+):
+    """The goods went back to the shelf; receiving it afterwards would take other
+    transfers' goods out of transit, so it is refused and changes nothing."""
+    shelf, _bin, other = places
+    transfer = _send(org, admin, shelf, other, [_jackets(org, 2)])
+    # Another transfer of the same jackets is on its way too.
+    _send(org, admin, shelf, other, [_jackets(org, 2)])
+    with scope(organization=org):
+        transit = transit_location(other.site)
+        reverse_document(
+            org=org, document_type="transfer", document_id=transfer.pk, reason="x", actor=admin
+        )
+        transfer.refresh_from_db()
+        entry = AuditEntry.objects.get(action="stock.corrected")
+    assert transfer.status == Transfer.Status.REVERSED
+    assert entry.changes["status"] == ["in_transit", "reversed"]
+    assert balance(org, shelf, "child-winter-jacket-110") == 3
+    assert balance(org, transit, "child-winter-jacket-110") == 2
+    before = snapshot(org)
+    with scope(organization=org), pytest.raises(StockError) as error:
+        receive_transfer(org=org, transfer=transfer, actor=admin)
+    assert "reversed" in error.value.message
+    assert snapshot(org) == before
+
+
+def test_a_received_transfer_reversed_returns_its_goods_from_the_destination(org, admin, places):
+    shelf, _bin, other = places
+    transfer = _send(org, admin, shelf, other, [_jackets(org, 3)])
+    with scope(organization=org):
+        receive_transfer(org=org, transfer=transfer, actor=admin)
+        moves = reverse_document(
+            org=org, document_type="transfer", document_id=transfer.pk, reason="x", actor=admin
+        )
+        transfer.refresh_from_db()
+        assert verify_balances(org) == []
+    assert len(moves) == 2
+    assert transfer.status == Transfer.Status.REVERSED
+    assert balance(org, shelf, "child-winter-jacket-110") == 5
+    assert balance(org, other, "child-winter-jacket-110") == 0
 
 
 def test_sending_more_than_in_stock_is_refused_and_changes_nothing(org, admin, places):

@@ -236,4 +236,12 @@ API: list = [
     Endpoint("api", _GOODS + "/counts/{count_id}/cancel", "POST", Action.ADJUST_STOCK, _count),
     Endpoint("api", _GOODS + "/disposals", "GET", Action.VIEW_STOCK),
     Endpoint("api", _GOODS + "/disposals", "POST", Action.MOVE_STOCK, data=_api_disposal),
+    Endpoint(
+        "api",
+        _GOODS + "/corrections",
+        "GET",
+        Action.VIEW_STOCK,
+        query=lambda w: {"document_type": "disposal", "document_id": w.goods["lot"].pk},
+    ),
+    Endpoint("api", _GOODS + "/corrections", "POST", Action.ADJUST_STOCK, data=_reverse),
 ]

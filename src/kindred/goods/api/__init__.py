@@ -1,7 +1,7 @@
 """The goods app's API: one ninja router, its endpoints split by subject. Import order is
 route order: fixed paths before ones with ids."""
 
-from . import catalogue, intake, operations, stock  # noqa: F401  (register)
+from . import catalogue, corrections, intake, operations, stock  # noqa: F401  (register)
 from .common import router
 
 __all__ = ["router"]

@@ -35,6 +35,7 @@ ItemTypeRef = Annotated[
     int | str,
     Field(description="An item type's id, or its catalogue code (e.g. child-winter-jacket)."),
 ]
+TransferStatus = Literal["in_transit", "done", "reversed"]
 Size = Annotated[str, Field(max_length=10, description="A size of the item type, or empty.")]
 
 
@@ -204,8 +205,10 @@ class TransferOut(Schema):
     reference: str
     from_location_id: int
     to_location_id: int
-    status: Literal["in_transit", "done"] = Field(
-        ..., description="Between sites: in_transit until received."
+    status: TransferStatus = Field(
+        ...,
+        description="Between sites: in_transit until received; reversed once corrected "
+        "(the goods are back at from_location).",
     )
     note: str
     created_at: datetime
@@ -214,7 +217,7 @@ class TransferOut(Schema):
 
 
 class TransferFilter(ListFilter):
-    status: Literal["in_transit", "done"] | None = None
+    status: TransferStatus | None = None
 
 
 def _transfer_out(transfer_id: int) -> Transfer:

@@ -86,13 +86,16 @@ class SortingLine(models.Model):
 
 class Transfer(NumberedDocument):
     """Goods moved between locations. Within a site they arrive at once; between sites
-    they wait in the receiving site's in-transit location until received."""
+    they wait in the receiving site's in-transit location until received. A reversed
+    transfer (services.reverse_document) is REVERSED: its goods are back where they were
+    sent from, and a transfer reversed while in transit can no longer be received."""
 
     PREFIX = "T"
 
     class Status(models.TextChoices):
         IN_TRANSIT = "in_transit", _("In transit")
         DONE = "done", _("Done")
+        REVERSED = "reversed", _("Reversed")
 
     from_location = models.ForeignKey(
         Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("from")

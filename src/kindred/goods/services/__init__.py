@@ -12,7 +12,7 @@ from .catalogue import (
     update_item_type,
     update_location,
 )
-from .common import StockError, next_number
+from .common import StockError, StockInputError, next_number
 from .corrections import reverse_document
 from .counts import CountLineIn, approve_count, cancel_count, record_counts, start_count
 from .disposal import DisposalLineIn, record_disposal
@@ -38,6 +38,7 @@ __all__ = [
     "ReceiptLineIn",
     "SortingLineIn",
     "StockError",
+    "StockInputError",
     "StockKey",
     "TransferLineIn",
     "approve_count",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import connection
 
 from kindred.core.models import Organization
-from kindred.core.services import Conflict
+from kindred.core.services import Conflict, Invalid
 
 from ..models import DocumentCounter
 
@@ -13,6 +13,14 @@ from ..models import DocumentCounter
 class StockError(Conflict):
     """A stock rule would break (not enough in stock, a negative balance, a wrong size):
     the whole operation is refused and nothing changes. The message is translated."""
+
+
+class StockInputError(StockError, Invalid):
+    """A stock operation refused for its input as written (a size the item type does not
+    have, no reason given), not for the stock: a `StockError` like every refused stock
+    operation, answered 422 like other invalid input."""
+
+    status = 422
 
 
 def next_number(org: Organization, kind: str) -> int:

@@ -26,9 +26,9 @@ from kindred.core import audit
 from kindred.core.models import Organization
 from kindred.core.services import NotFound
 
-from ..models import Movement
+from ..models import Movement, Transfer
 from . import ledger
-from .common import StockError
+from .common import StockError, StockInputError
 
 CORRECTION = "correction"
 
@@ -43,11 +43,30 @@ DOCUMENT_MODELS = {
 }
 
 
-def _document(org: Organization, document_type: str, document_id: int):
+def _locked_document(org: Organization, document_type: str, document_id: int):
+    """The goods document, its row locked before any balance (the order receiving a
+    transfer or approving a count takes them in), or None for other apps' documents."""
     label = DOCUMENT_MODELS.get(document_type)
     if label is None:
         return None
-    return apps.get_model(label).objects.filter(organization=org, pk=document_id).first()
+    return (
+        apps.get_model(label)
+        .objects.select_for_update(of=("self",))
+        .filter(organization=org, pk=document_id)
+        .order_by()
+        .first()
+    )
+
+
+def _mark_reversed(document) -> dict:
+    """What reversing changes on the document itself, for the audit entry: a transfer is
+    REVERSED (one still in transit can then no longer be received)."""
+    if isinstance(document, Transfer) and document.status != Transfer.Status.REVERSED:
+        before = document.status
+        document.status = Transfer.Status.REVERSED
+        document.save(update_fields=["status"])
+        return {"status": [before, document.status]}
+    return {}
 
 
 def reverse_document(
@@ -59,15 +78,16 @@ def reverse_document(
     reason = (reason or "").strip()
     document_type = (document_type or "").strip()
     if not reason:
-        raise StockError(_("Give a reason for the correction."), field="reason")
+        raise StockInputError(_("Give a reason for the correction."), field="reason")
     if len(reason) > 300:
-        raise StockError(_("Keep the reason under 300 characters."), field="reason")
+        raise StockInputError(_("Keep the reason under 300 characters."), field="reason")
     if document_type == CORRECTION:
         raise StockError(
             _("A correction cannot itself be reversed: record what is right as a new document."),
             field="document_type",
         )
     with transaction.atomic():
+        document = _locked_document(org, document_type, document_id)
         # Locking the document's movements makes a second, simultaneous reversal wait and
         # then find them reversed, instead of reversing them twice.
         ids = list(
@@ -102,7 +122,7 @@ def reverse_document(
             document_type=CORRECTION,
             document_id=pending[0].pk,
         )
-        document = _document(org, document_type, document_id)
+        status_change = _mark_reversed(document)
         audit.log(
             org=org,
             actor=actor,
@@ -113,6 +133,7 @@ def reverse_document(
                 "document_id": document_id,
                 "reason": reason,
                 "movements": len(movements),
+                **status_change,
             },
         )
     return movements

@@ -46,7 +46,7 @@ from ..models import (
 )
 from ..sizes import normalise_size
 from . import ledger
-from .common import StockError, next_number
+from .common import StockError, StockInputError, next_number
 
 # The consent purpose a person needs for thank-you e-mails (created on first use).
 DONOR_PURPOSE = "donor-communication"
@@ -67,12 +67,9 @@ MAX_LINES = 200
 MAX_QUANTITY = Decimal("1000000")
 
 
-class LineError(StockError, Invalid):
+class LineError(StockInputError):
     """A line that cannot be recorded as written (a size the item type does not have, a
-    location at another site): a `StockError` like every refused stock operation, answered
-    422 like other invalid input."""
-
-    status = 422
+    location at another site)."""
 
 
 @dataclass(frozen=True)

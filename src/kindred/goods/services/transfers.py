@@ -4,7 +4,8 @@ Within one site the goods arrive at once: one TRANSFER movement per line, status
 Between sites they travel: the goods move to the receiving site's in-transit location
 (status IN_TRANSIT) and arrive when someone there receives them (a second TRANSFER movement,
 from transit to the destination). Both steps are one ledger record each, document_type
-"transfer", so the stock is never in two places and never nowhere.
+"transfer", so the stock is never in two places and never nowhere. Reversing a transfer
+(corrections.reverse_document) marks it REVERSED; one reversed in transit cannot be received.
 """
 
 from __future__ import annotations
@@ -134,6 +135,12 @@ def receive_transfer(*, org: Organization, transfer: Transfer, actor) -> Transfe
     with transaction.atomic():
         # The row lock makes a double click (or two people) receive it once, not twice.
         transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+        if transfer.status == Transfer.Status.REVERSED:
+            raise StockError(
+                _("This transfer was reversed: its goods went back to %(location)s.")
+                % {"location": transfer.from_location},
+                field="transfer",
+            )
         if transfer.status != Transfer.Status.IN_TRANSIT:
             raise StockError(_("This transfer has already been received."), field="transfer")
         to_location = transfer.to_location
