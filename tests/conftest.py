@@ -36,15 +36,37 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct-horse-battery"
 
 
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
 def pytest_collection_modifyitems(config, items):
     """Outside CI, browser tests skip with one line when Chromium is missing; in CI they
-    must run, so a missing browser fails them instead."""
+    must run, so a missing browser fails them instead.
+
+    Tests marked `postgres` (row locks under real concurrency) belong to the PostgreSQL
+    run. On SQLite they are deselected in CI, where the same suite also runs on PostgreSQL
+    and nothing may skip, and skipped with a one-line reason elsewhere."""
+    if not ON_POSTGRES:
+        postgres_only = [item for item in items if "postgres" in item.keywords]
+        if IN_CI and postgres_only:
+            items[:] = [item for item in items if "postgres" not in item.keywords]
+            config.hook.pytest_deselected(items=postgres_only)
+        else:
+            skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://…)")
+            for item in postgres_only:
+                item.add_marker(skip)
     if IN_CI or shutil.which("chromium") or os.path.exists("/usr/bin/chromium"):
         return
     skip = pytest.mark.skip(reason="Chromium not installed (/usr/bin/chromium)")
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    if IN_CI and not ON_POSTGRES:
+        return "CI on SQLite: tests marked `postgres` are deselected (they run on PostgreSQL)"
+    return None
 
 
 @pytest.fixture(autouse=True)
