@@ -38,11 +38,13 @@ run: install compilemessages
 test: install-dev compilemessages
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy --strict src/kindred/allocation
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy --strict src/kindred/allocation
 
 format: install-dev
 	$(BIN)/ruff check --fix src tests bench
@@ -59,6 +61,7 @@ bench: install-dev
 	$(BIN)/python bench/people_import.py
 	$(BIN)/python bench/people_search.py
 	$(BIN)/python bench/goods_stock.py
+	$(BIN)/python bench/allocation.py
 
 clean:
 	rm -rf $(VENV) var
