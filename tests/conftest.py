@@ -134,6 +134,20 @@ def api_token(org: Organization, user: User) -> str:
     return raw
 
 
+def api_caller(org: Organization, user: User, prefix: str):
+    """`call(method, path, data=None)` on the API as `user` with a fresh token, paths under
+    `prefix` (e.g. "/api/v1/organizations/home/goods"); `data` goes as JSON."""
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token(org, user)}"}
+
+    def call(method: str, path: str, data=None):
+        kwargs = {"content_type": "application/json"} if data is not None else {}
+        args = (data,) if data is not None else ()
+        return getattr(client, method)(prefix + path, *args, **kwargs, **headers)
+
+    return call
+
+
 def admin_of(org: Organization) -> User:
     with scopes_disabled():
         return Membership.objects.filter(organization=org, role=Role.ADMIN).first().user

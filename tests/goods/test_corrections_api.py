@@ -7,7 +7,7 @@ from django_scopes import scope
 
 from kindred.goods.models import Transfer
 from kindred.goods.services import transit_location
-from tests.conftest import api_token, balance, make_location, make_site, snapshot, stock
+from tests.conftest import api_caller, api_token, balance, make_location, make_site, snapshot, stock
 
 pytestmark = pytest.mark.django_db
 ORG = "/api/v1/organizations/home/goods"
@@ -22,15 +22,7 @@ def places(org, site):
 
 
 def _client(org, user):
-    client = Client()
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token(org, user)}"}
-
-    def call(method, path, data=None):
-        kwargs = {"content_type": "application/json"} if data is not None else {}
-        args = (data,) if data is not None else ()
-        return getattr(client, method)(ORG + path, *args, **kwargs, **headers)
-
-    return call
+    return api_caller(org, user, ORG)
 
 
 def _send(call, shelf, shop, quantity=2):

@@ -3,12 +3,11 @@
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django_scopes import scope
 
 from kindred.goods.models import StockCount
 from kindred.goods.services import transit_location
-from tests.conftest import api_token, balance, item_type, make_location, make_site, snapshot, stock
+from tests.conftest import api_caller, balance, item_type, make_location, make_site, snapshot, stock
 
 pytestmark = pytest.mark.django_db
 ORG = "/api/v1/organizations/home/goods"
@@ -25,18 +24,7 @@ def places(org, site):
 
 @pytest.fixture
 def api(org):
-    def build(user):
-        client = Client()
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token(org, user)}"}
-
-        def call(method, path, data=None):
-            kwargs = {"content_type": "application/json"} if data is not None else {}
-            args = (data,) if data is not None else ()
-            return getattr(client, method)(ORG + path, *args, **kwargs, **headers)
-
-        return call
-
-    return build
+    return lambda user: api_caller(org, user, ORG)
 
 
 def test_a_transfer_between_sites_is_sent_and_received_by_code(org, volunteer, api, places):
