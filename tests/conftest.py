@@ -17,6 +17,7 @@ from django_scopes import scope, scopes_disabled
 from kindred.core import services
 from kindred.core.models import ApiToken, AuditEntry, Membership, Organization, Site, User
 from kindred.core.roles import Role
+from kindred.aid import models as aid_models
 from kindred.goods import models as goods_models
 from kindred.goods.catalogue import DEFAULT_TYPES
 from kindred.goods.services import catalogue as goods_catalogue
@@ -250,6 +251,24 @@ def balance(org: Organization, location, code: str, *, grade: str = "good"):
         return row.quantity if row else Decimal("0")
 
 
+AID_MODELS = [
+    aid_models.AidSettings,
+    aid_models.HelpRequest,
+    aid_models.NeedLine,
+    aid_models.EligibilityRule,
+    aid_models.EligibilityOverride,
+    aid_models.AllocationRun,
+    aid_models.ProposalLine,
+    aid_models.Reservation,
+    aid_models.ReservationLine,
+    aid_models.DistributionDay,
+    aid_models.Booking,
+    aid_models.Handout,
+    aid_models.HandoutLine,
+    aid_models.OutgoingMessage,
+]
+
+
 def audit_count(org: Organization | None = None) -> int:
     with scopes_disabled():
         qs = AuditEntry.objects.all()
@@ -283,6 +302,7 @@ def snapshot(org: Organization) -> dict:
                     Consent,
                     DuplicateDismissal,
                     *GOODS_MODELS,
+                    *AID_MODELS,
                 )
             },
         }

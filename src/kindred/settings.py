@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "kindred.people",
     "kindred.privacy",
     "kindred.goods",
+    "kindred.aid",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -225,6 +226,9 @@ EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
 EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or str(DATA_DIR / "mail")
+# Text messages to households (booking links, reminders): a dotted path to a backend class
+# (kindred.aid.sms); the console backend prints them, as the console e-mail backend does.
+SMS_BACKEND = env("KINDRED_SMS_BACKEND") or "kindred.aid.sms.ConsoleBackend"
 DEFAULT_FROM_EMAIL = env("KINDRED_DEFAULT_FROM_EMAIL") or "Kindred <kindred@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("kindred.people.urls")),
     path("", include("kindred.privacy.urls")),
     path("", include("kindred.goods.urls")),
+    path("", include("kindred.aid.urls")),
 ]
 
 if os.environ.get("KINDRED_BENCH_VIEWS") == "1":

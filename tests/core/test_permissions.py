@@ -27,6 +27,7 @@ from kindred.core import services, tasks
 from kindred.core import urls as core_urls
 from kindred.core.models import ApiToken, Invitation, Membership, Organization, Site, TaskProgress
 from kindred.core.roles import ACTION_LABELS, PERMISSIONS, Action, Role, can
+from kindred.aid import urls as aid_urls
 from kindred.goods import urls as goods_urls
 from kindred.people import imports
 from kindred.people import services as people_services
@@ -47,6 +48,7 @@ from kindred.privacy import urls as privacy_urls
 from kindred.privacy.models import LegalHold
 from tests.conftest import admin_of, api_token, make_member, make_site, snapshot
 from tests.core.endpoint import Endpoint
+from tests.core.aid_matrix import AID_API, AID_PAGES, build_aid
 from tests.core.goods_matrix import GOODS_API, GOODS_PAGES, build_goods
 
 ROLES_MD = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
@@ -88,6 +90,8 @@ class World:
     import_batch: ImportBatch | None = None
     # Goods: locations, item types, stock and documents (tests/core/goods_matrix/).
     goods: dict = field(default_factory=dict)
+    # Aid: requests, rules, runs, reservations, days, bookings (tests/core/aid_matrix/).
+    aid: dict = field(default_factory=dict)
 
 
 MATRIX_CPR = "211062-5629"
@@ -139,7 +143,7 @@ def build_contacts_and_consents(world: World, owner) -> None:
         )
 
 
-def build_world(org: Organization, user, *, goods: bool = True) -> World:
+def build_world(org: Organization, user, *, goods: bool = True, aid: bool = False) -> World:
     site = make_site(org, "Lageret", city="Herning")
     victim_user = make_member(org, Role.VOLUNTEER, "victim@home.test")
     admin = admin_of(org)
@@ -170,8 +174,10 @@ def build_world(org: Organization, user, *, goods: bool = True) -> World:
     build_contacts_and_consents(world, owner)
     build_privacy(world)
     build_imports(world, owner)
-    if goods:  # stock and documents cost time; only goods endpoints point at them
+    if goods or aid:  # stock and documents cost time; only goods endpoints point at them
         build_goods(world, owner)
+    if aid:  # requests, reservations and bookings stand on the goods above
+        build_aid(world, owner)
     return world
 
 
@@ -571,6 +577,7 @@ PAGES = [
     *PRIVACY_PAGES,
     *IMPORT_PAGES,
     *GOODS_PAGES,
+    *AID_PAGES,
 ]
 
 _SITE = ORG_API_PREFIX + "/sites/{site_id}"
@@ -818,6 +825,7 @@ API = [
     *PRIVACY_API,
     *EXPORT_API,
     *GOODS_API,
+    *AID_API,
 ]
 
 ENDPOINTS = PAGES + API
@@ -839,7 +847,7 @@ def test_each_role_gets_exactly_what_the_permission_table_allows(
     role, endpoint, org, request, client_for
 ):
     user = request.getfixturevalue(role.value)  # the persona with this role
-    world = build_world(org, user, goods=_is_goods(endpoint))
+    world = build_world(org, user, goods=_is_goods(endpoint), aid=_is_aid(endpoint))
     if endpoint.kind == "page":
         client, headers = client_for(user), {}
     else:
@@ -870,6 +878,10 @@ def _is_goods(endpoint: Endpoint) -> bool:
     return endpoint.route.startswith("goods:") or "/goods/" in endpoint.route
 
 
+def _is_aid(endpoint: Endpoint) -> bool:
+    return endpoint.route.startswith("aid:") or "/aid/" in endpoint.route
+
+
 OUTSIDER_CASES = [(e, "session") for e in PAGES] + [
     (e, auth) for e in API for auth in ("token", "session")
 ]
@@ -881,7 +893,7 @@ OUTSIDER_CASES = [(e, "session") for e in PAGES] + [
 def test_outsider_gets_404_everywhere_and_changes_nothing(
     endpoint, auth, org, other_org, outsider, client_for
 ):
-    world = build_world(org, outsider, goods=_is_goods(endpoint))
+    world = build_world(org, outsider, goods=_is_goods(endpoint), aid=_is_aid(endpoint))
     if auth == "token":
         # A perfectly valid token — of the outsider's own organisation.
         client, headers = _token_client(other_org, outsider)
@@ -906,6 +918,7 @@ def _org_page_patterns() -> dict[str, URLPattern]:
             ("people:", people_urls),
             ("privacy:", privacy_urls),
             ("goods:", goods_urls),
+            ("aid:", aid_urls),
         )
         for p in module.urlpatterns
         if isinstance(p, URLPattern) and str(p.pattern).startswith(ORG_PAGE_PREFIX)

@@ -24,6 +24,7 @@ errors.install(api)
 
 
 def _register_routers() -> None:
+    from kindred.aid.api import router as aid_router
     from kindred.core.api import router as core_router
     from kindred.goods.api import router as goods_router
     from kindred.people.api import router as people_router
@@ -33,6 +34,7 @@ def _register_routers() -> None:
     api.add_router("/", people_router)
     api.add_router("/", privacy_router)
     api.add_router("/", goods_router)
+    api.add_router("/", aid_router)
 
 
 _register_routers()

@@ -44,6 +44,14 @@ class Action(StrEnum):
     MOVE_STOCK = "move_stock"
     ADJUST_STOCK = "adjust_stock"
     MANAGE_CATALOGUE = "manage_catalogue"
+    VIEW_REQUESTS = "view_requests"
+    SUBMIT_REQUESTS = "submit_requests"
+    REVIEW_REQUESTS = "review_requests"
+    MANAGE_ELIGIBILITY = "manage_eligibility"
+    ALLOCATE = "allocate"
+    VIEW_DISTRIBUTION = "view_distribution"
+    MANAGE_DISTRIBUTION = "manage_distribution"
+    HAND_OUT = "hand_out"
 
 
 ACTION_LABELS = {
@@ -77,6 +85,16 @@ ACTION_LABELS = {
     Action.MANAGE_CATALOGUE: _(
         "Edit the catalogue, locations, low-stock levels and the public needs list"
     ),
+    Action.VIEW_REQUESTS: _("See help requests and their needs (referrers: only their own)"),
+    Action.SUBMIT_REQUESTS: _("Register help requests for households (referrers: their own)"),
+    Action.REVIEW_REQUESTS: _(
+        "Approve and reject help requests, override eligibility with a reason"
+    ),
+    Action.MANAGE_ELIGIBILITY: _("Set up eligibility rules and the help-request settings"),
+    Action.ALLOCATE: _("Run the allocation, change its proposal and confirm reservations"),
+    Action.VIEW_DISTRIBUTION: _("See distribution days, bookings and pick lists"),
+    Action.MANAGE_DISTRIBUTION: _("Plan distribution days and book or move households' slots"),
+    Action.HAND_OUT: _("Hand out goods at the station, record no-shows and walk-ins"),
 }
 
 _ALL = frozenset(Role)
@@ -110,6 +128,16 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MOVE_STOCK: frozenset({Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER}),
     Action.ADJUST_STOCK: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Action.MANAGE_CATALOGUE: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Aid: referrers submit and follow their own households' requests; coordinators decide
+    # and allocate; volunteers run distribution days and the handout station.
+    Action.VIEW_REQUESTS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.REFERRER}),
+    Action.SUBMIT_REQUESTS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.REFERRER}),
+    Action.REVIEW_REQUESTS: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Action.MANAGE_ELIGIBILITY: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Action.ALLOCATE: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Action.VIEW_DISTRIBUTION: frozenset({Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER}),
+    Action.MANAGE_DISTRIBUTION: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Action.HAND_OUT: frozenset({Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER}),
 }
 
 # Roles that see only the persons and households they registered themselves.

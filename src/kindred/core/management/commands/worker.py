@@ -21,6 +21,8 @@ logger = logging.getLogger("kindred.worker")
 SCHEDULED = [
     "kindred.privacy.tasks.enqueue_due_purges",
     "kindred.people.imports.purge_expired",  # uploaded spreadsheets kept at most a day
+    "kindred.aid.tasks.reservations.enqueue_expiry",  # uncollected reservations back to stock
+    "kindred.aid.tasks.reminders.enqueue_reminders",  # the day before a pickup slot
 ]
 SCHEDULE_INTERVAL = 300  # seconds; a daily job starts at most this late after midnight
 

@@ -1,0 +1,7 @@
+"""The aid API's router (see api/__init__.py)."""
+
+from ninja import Router
+
+router = Router(tags=["aid"])
+
+ORG = "/organizations/{slug}"

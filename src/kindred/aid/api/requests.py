@@ -1,0 +1,3 @@
+"""Aid API: requests (to be written)."""
+
+from .common import ORG, router  # noqa: F401

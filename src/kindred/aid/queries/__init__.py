@@ -1,0 +1,1 @@
+"""Aid reads that are more than one filter, one module per subject."""

@@ -1,0 +1,35 @@
+"""What the aid services share: their errors and document numbers."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from kindred.core.models import Organization
+from kindred.core.services import Conflict, DomainError
+from kindred.goods.services.common import next_number
+
+
+class AidError(DomainError):
+    """A refused aid operation (409): the request, reservation or booking is not in a state
+    that allows it. Nothing was changed."""
+
+    status = 409
+
+
+class NotEligible(DomainError):
+    """One or more eligibility rules failed (403-like refusal, answered as 409 with the
+    translated explanation of each failed rule in `failures`)."""
+
+    status = 409
+
+    def __init__(self, message: str, *, failures: list[dict] | None = None, field=None):
+        super().__init__(message, field=field)
+        self.failures = failures or []
+
+
+def number_for(org: Organization, model: type[models.Model]) -> int:
+    """The next number of `model`'s documents (H-1, RV-1, U-1) in the organisation."""
+    return next_number(org, f"aid.{model.__name__.lower()}")
+
+
+__all__ = ["AidError", "Conflict", "NotEligible", "number_for"]

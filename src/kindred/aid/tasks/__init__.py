@@ -1,0 +1,1 @@
+"""Aid background tasks: the allocation run, reservation expiry and booking reminders."""

@@ -1,0 +1,3 @@
+"""Aid pages: allocation (to be written)."""
+
+urlpatterns: list = []

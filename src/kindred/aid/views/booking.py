@@ -1,0 +1,3 @@
+"""Households' booking links (to be written)."""
+
+urlpatterns: list = []

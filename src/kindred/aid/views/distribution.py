@@ -1,0 +1,3 @@
+"""Aid pages: distribution (to be written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Aid pages: eligibility (to be written)."""
+
+urlpatterns: list = []

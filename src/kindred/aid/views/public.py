@@ -1,0 +1,3 @@
+"""Aid pages: public (to be written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Aid pages: requests (to be written)."""
+
+urlpatterns: list = []

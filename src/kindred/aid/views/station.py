@@ -1,0 +1,3 @@
+"""Aid pages: station (to be written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,10 @@
+"""Aid matrix: allocation pages and endpoints."""
+
+from tests.core.endpoint import Endpoint  # noqa: F401
+
+PAGES: list = []
+API: list = []
+
+
+def build(world, owner) -> None:
+    pass
