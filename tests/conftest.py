@@ -14,10 +14,10 @@ import pytest
 from django.test import Client
 from django_scopes import scope, scopes_disabled
 
+from kindred.aid import models as aid_models
 from kindred.core import services
 from kindred.core.models import ApiToken, AuditEntry, Membership, Organization, Site, User
 from kindred.core.roles import Role
-from kindred.aid import models as aid_models
 from kindred.goods import models as goods_models
 from kindred.goods.catalogue import DEFAULT_TYPES
 from kindred.goods.services import catalogue as goods_catalogue

@@ -22,12 +22,12 @@ from django.urls import URLPattern, reverse
 from django.utils import translation
 from django_scopes import scope
 
+from kindred.aid import urls as aid_urls
 from kindred.api.api import api
 from kindred.core import services, tasks
 from kindred.core import urls as core_urls
 from kindred.core.models import ApiToken, Invitation, Membership, Organization, Site, TaskProgress
 from kindred.core.roles import ACTION_LABELS, PERMISSIONS, Action, Role, can
-from kindred.aid import urls as aid_urls
 from kindred.goods import urls as goods_urls
 from kindred.people import imports
 from kindred.people import services as people_services
@@ -47,8 +47,8 @@ from kindred.privacy import services as privacy_services
 from kindred.privacy import urls as privacy_urls
 from kindred.privacy.models import LegalHold
 from tests.conftest import admin_of, api_token, make_member, make_site, snapshot
-from tests.core.endpoint import Endpoint
 from tests.core.aid_matrix import AID_API, AID_PAGES, build_aid
+from tests.core.endpoint import Endpoint
 from tests.core.goods_matrix import GOODS_API, GOODS_PAGES, build_goods
 
 ROLES_MD = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
