@@ -169,6 +169,7 @@ def load() -> list[Login]:
     _load_possible_duplicates()
     _load_privacy()
     _load_goods()
+    _load_aid()
     email, full_name, language, role = NETWORK_USER
     network = _user(email, full_name, language)
     for spec in DEMO_ORGS:
@@ -250,6 +251,12 @@ def _load_goods() -> None:
     from kindred.goods import demo as goods_demo
 
     goods_demo.load()
+
+
+def _load_aid() -> None:
+    from kindred.aid import demo as aid_demo
+
+    aid_demo.load()
 
 
 def _load_people() -> None:

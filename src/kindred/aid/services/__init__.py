@@ -1,7 +1,15 @@
 """Aid services (ARCHITECTURE.md rule 1), one module per subject. Each module lists the
 audit actions it writes in its own `AUDIT` dict; apps.py registers them all."""
 
-from . import allocation, distribution, eligibility, handouts, requests, reservations
+from . import (
+    allocation,
+    distribution,
+    eligibility,
+    handouts,
+    requests,
+    reservations,
+    settings,
+)
 from .common import AidError, NotEligible
 
 AUDIT_ACTIONS: dict = {
@@ -11,6 +19,7 @@ AUDIT_ACTIONS: dict = {
     **reservations.AUDIT,
     **distribution.AUDIT,
     **handouts.AUDIT,
+    **settings.AUDIT,
 }
 
 __all__ = ["AUDIT_ACTIONS", "AidError", "NotEligible"]

@@ -499,8 +499,8 @@ def movements(
     ).order_by(*order)
 
 
-# The pages of the documents that move stock: (model, URL name, URL keyword). The pages are
-# built alongside this module; a missing one leaves the reference as plain text.
+# The pages of the documents that move stock: (model, URL name, URL keyword). Apps above goods
+# add theirs (aid/apps.py: reservations, handouts); a missing page leaves plain text.
 DOCUMENTS: dict[str, tuple[type, str, str]] = {
     "receipt": (DonationReceipt, "goods:receipt", "receipt_id"),
     "sorting": (Sorting, "goods:sorting", "sorting_id"),

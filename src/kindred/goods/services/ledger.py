@@ -82,6 +82,9 @@ class Move:
     to_location: int | None = None
     reason: str = ""
     reverses_id: int | None = None
+    # The move's own document, when one call records several (an allocation confirmed
+    # into many reservations); otherwise the call's `document_id` applies.
+    document_id: int | None = None
 
     def effects(self) -> Iterator[tuple[StockKey, Decimal, Decimal]]:
         """(key, change of quantity, change of reserved) for each balance this touches."""
@@ -302,7 +305,7 @@ def record(
                     from_location_id=m.from_location,
                     to_location_id=m.to_location,
                     document_type=document_type,
-                    document_id=document_id,
+                    document_id=m.document_id if m.document_id is not None else document_id,
                     reverses_id=m.reverses_id,
                     reason=m.reason[:300],
                     actor=actor,

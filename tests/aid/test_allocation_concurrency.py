@@ -1,0 +1,117 @@
+"""Confirming an allocation while volunteers hand out the same stock, on PostgreSQL: the
+reserved part never exceeds the quantity, and the confirmation succeeds whole or fails
+whole (see tests/goods/test_concurrency.py for the pattern)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django_scopes import scope
+
+from kindred.aid.models import AllocationRun, Reservation, ReservationLine
+from kindred.aid.services import AidError
+from kindred.aid.services import allocation as services
+from kindred.goods.models import Movement, StockBalance
+from kindred.goods.queries import verify_balances
+from kindred.goods.services import StockError, hand_out
+from tests.aid.builders import family, help_request
+from tests.conftest import admin_of, item_type, make_location, stock
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency tests need PostgreSQL (DATABASE_URL=postgres://…)")
+
+
+def run_together(works) -> list[str]:
+    barrier = threading.Barrier(len(works))
+    results = [""] * len(works)
+
+    def thread(n: int) -> None:
+        try:
+            connections["default"].ensure_connection()
+            barrier.wait(timeout=30)
+            works[n]()
+            results[n] = "ok"
+        except (StockError, AidError) as error:
+            results[n] = type(error).__name__
+        except Exception as error:  # reported and asserted on
+            results[n] = f"{type(error).__name__}: {error}"
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=thread, args=(n,)) for n in range(len(works))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung (deadlock?)"
+    return results
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_confirm_races_handouts_of_the_same_stock(org, site, attempt):
+    shelf = make_location(org, site, "Shelf A")
+    stock(org, {shelf: {"child-winter-jacket-110": 6, "toy": 4}})
+    for n in range(4):
+        help_request(
+            org,
+            family(org, f"Family{n}"),
+            [("child-winter-jacket", ["110"], 1, 3), ("toy", [], 1, 2)],
+        )
+    actor = admin_of(org)
+    with scope(organization=org):
+        run = services.start_run(org=org, sites=[site], actor=actor)
+    services.compute_run(run_id=run.pk)  # a no-op when the task already ran at commit
+    with scope(organization=org):
+        run.refresh_from_db()
+        assert run.units == 8
+    jacket = item_type(org, "child-winter-jacket")
+
+    def confirm() -> None:
+        with scope(organization=org):
+            services.confirm_run(run=run, actor=actor)
+
+    def take(n: int):
+        def work() -> None:
+            with scope(organization=org):
+                hand_out(
+                    org=org,
+                    location=shelf,
+                    item_type=jacket,
+                    size="110",
+                    grade="good",
+                    quantity=1,
+                    actor=actor,
+                )
+
+        return work
+
+    results = run_together([confirm] + [take(n) for n in range(4)])
+    assert set(results) <= {"ok", "StockError", "AidError"}, results
+    with scope(organization=org):
+        jackets = StockBalance.objects.get(location=shelf, item_type=jacket)
+        toys = StockBalance.objects.get(location=shelf, item_type__code="toy")
+        assert jackets.reserved <= jackets.quantity
+        handed = Movement.objects.filter(kind=Movement.Kind.HANDOUT).count()
+        assert jackets.quantity == 6 - handed
+        run.refresh_from_db()
+        if results[0] == "ok":
+            # Whole: every line reserved, and the handouts got only what was left.
+            assert run.status == AllocationRun.Status.CONFIRMED
+            assert Reservation.objects.count() == 4
+            assert sum(ReservationLine.objects.values_list("quantity", flat=True)) == 8
+            assert (jackets.reserved, toys.reserved) == (4, 4)
+            assert handed <= 2
+        else:
+            # Nothing: handouts took jackets first, so the proposal no longer fits.
+            assert results[0] == "AidError"
+            assert run.status == AllocationRun.Status.PROPOSED
+            assert not Reservation.objects.exists()
+            assert not Movement.objects.filter(kind=Movement.Kind.RESERVE).exists()
+            assert (jackets.reserved, toys.reserved) == (0, 0)
+            assert handed > 2
+        assert verify_balances(org) == []

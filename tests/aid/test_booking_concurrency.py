@@ -1,0 +1,81 @@
+"""PostgreSQL: households booking the last place of a slot at the same moment — exactly one
+gets it (the row lock on the distribution day serialises the capacity check)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection, connections
+from django_scopes import scope
+
+from kindred.aid.models import Booking
+from kindred.aid.services import AidError, distribution
+
+from .test_distribution_helpers import household_request, local, make_day
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency tests need PostgreSQL (DATABASE_URL=postgres://…)")
+
+
+def run_together(count: int, work) -> list[str]:
+    barrier = threading.Barrier(count)
+    results: list[str] = [""] * count
+
+    def thread(n: int) -> None:
+        try:
+            connections["default"].ensure_connection()
+            barrier.wait(timeout=30)
+            work(n)
+            results[n] = "ok"
+        except AidError:
+            results[n] = "AidError"
+        except Exception as error:  # reported and asserted on below
+            results[n] = f"{type(error).__name__}: {error}"
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=thread, args=(n,)) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung (deadlock?)"
+    return results
+
+
+def test_only_one_household_gets_the_last_place(org, site, settings):
+    settings.SMS_BACKEND = "kindred.aid.sms.LocmemBackend"
+    day = make_day(org, site, capacity=1)
+    requests = [household_request(org, f"R{n}") for n in range(6)]
+    start = local(day, "10:00")
+
+    def work(n: int) -> None:
+        with scope(organization=org):
+            distribution.book(request=requests[n], day=day, slot_start=start)
+
+    results = run_together(len(requests), work)
+    assert Counter(results) == {"ok": 1, "AidError": 5}, results
+    with scope(organization=org):
+        assert Booking.objects.filter(day=day, slot_start=start, status="booked").count() == 1
+
+
+def test_one_request_booking_twice_at_once_keeps_one_live_booking(org, site, settings):
+    settings.SMS_BACKEND = "kindred.aid.sms.LocmemBackend"
+    day = make_day(org, site, capacity=5)
+    request = household_request(org)
+
+    def work(n: int) -> None:
+        with scope(organization=org):
+            distribution.book(request=request, day=day, slot_start=local(day, "10:00"))
+
+    results = run_together(4, work)
+    assert all(r in {"ok", "AidError"} for r in results), results
+    with scope(organization=org):
+        assert Booking.objects.filter(request=request, status="booked").count() == 1

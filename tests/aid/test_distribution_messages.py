@@ -1,0 +1,136 @@
+"""Messages to households: the booking link by e-mail or SMS, in the request's language,
+recorded as OutgoingMessage rows and sent only after commit."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django_scopes import scope
+
+from kindred.aid import sms
+from kindred.aid.models import OutgoingMessage
+from kindred.aid.services import AidError, distribution, messaging
+from tests.conftest import snapshot
+
+from .test_distribution_helpers import book, household_request, make_day
+
+
+@pytest.fixture(autouse=True)
+def _sms(settings):
+    settings.SMS_BACKEND = "kindred.aid.sms.LocmemBackend"
+    settings.KINDRED_BASE_URL = "https://kindred.example.org"
+    sms.outbox.clear()
+
+
+def test_link_goes_by_email_when_there_is_an_address(
+    org, site, admin, django_capture_on_commit_callbacks
+):
+    request = household_request(org, email="olga@example.org", phone="+4511111111")
+    booking = book(org, request, make_day(org, site), notify=False)
+    with scope(organization=org), django_capture_on_commit_callbacks(execute=True):
+        message = messaging.send_booking_link(booking=booking, actor=admin)
+    [email] = mail.outbox
+    assert email.to == ["olga@example.org"]
+    assert f"https://kindred.example.org/b/{booking.token}/" in email.body
+    assert sms.outbox == []
+    message.refresh_from_db()
+    assert message.channel == "email" and message.kind == "booking_link"
+    assert message.sent_at is not None and message.error == ""
+
+
+def test_link_goes_by_sms_without_an_email_address(
+    org, site, admin, django_capture_on_commit_callbacks
+):
+    request = household_request(org, phone="+4511111111")
+    booking = book(org, request, make_day(org, site), notify=False)
+    with scope(organization=org), django_capture_on_commit_callbacks(execute=True):
+        messaging.send_booking_link(booking=booking, actor=admin, base_url="http://testserver/")
+    [(to, body)] = sms.outbox
+    assert to == "+4511111111"
+    assert f"http://testserver/b/{booking.token}/" in body
+    assert mail.outbox == []
+
+
+def test_channel_can_be_chosen(org, site, admin, django_capture_on_commit_callbacks):
+    request = household_request(org, email="olga@example.org", phone="+4511111111")
+    booking = book(org, request, make_day(org, site), notify=False)
+    with scope(organization=org), django_capture_on_commit_callbacks(execute=True):
+        messaging.send_booking_link(booking=booking, channel="sms", actor=admin)
+    assert len(sms.outbox) == 1 and mail.outbox == []
+
+
+def test_without_any_address_the_link_is_refused_and_nothing_recorded(org, site, admin):
+    booking = book(org, household_request(org), make_day(org, site), notify=False)
+    before = snapshot(org)
+    with scope(organization=org), pytest.raises(AidError) as error:
+        messaging.send_booking_link(booking=booking, actor=admin)
+    assert error.value.field == "channel"
+    assert snapshot(org) == before
+
+
+def test_message_is_in_the_requests_language(org, site, admin, django_capture_on_commit_callbacks):
+    request = household_request(org, email="olga@example.org", language="bg")
+    booking = book(org, request, make_day(org, site), notify=False)
+    with scope(organization=org), django_capture_on_commit_callbacks(execute=True):
+        messaging.send_booking_link(booking=booking, actor=admin)
+    with scope(organization=org):
+        assert messaging.language_of(request) == "bg"
+    # The text is rendered under translation.override("bg"); the link carries no language.
+    assert booking.token in mail.outbox[0].body
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(
+    org, site, admin, django_capture_on_commit_callbacks
+):
+    booking = book(
+        org, household_request(org, email="a@example.org"), make_day(org, site), notify=False
+    )
+    with (
+        scope(organization=org),
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        messaging.send_booking_link(booking=booking, actor=admin)
+        raise RuntimeError("rolled back")
+    assert mail.outbox == []
+    with scope(organization=org):
+        assert not OutgoingMessage.objects.exists()
+
+
+def test_booking_sends_a_confirmation(org, site, django_capture_on_commit_callbacks):
+    request = household_request(org, email="olga@example.org")
+    day = make_day(org, site)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(org, request, day, "10:30")
+    [email] = mail.outbox
+    assert "10:30" in email.body and booking.code in email.body
+    with scope(organization=org):
+        assert OutgoingMessage.objects.get().kind == OutgoingMessage.Kind.CONFIRMATION
+
+
+def test_a_failing_sms_backend_records_the_error(
+    org, site, admin, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "tests.aid.test_distribution_messages.BrokenBackend"
+    booking = book(
+        org, household_request(org, phone="+4599999999"), make_day(org, site), notify=False
+    )
+    with scope(organization=org), django_capture_on_commit_callbacks(execute=True):
+        message = messaging.send_booking_link(booking=booking, actor=admin)
+    message.refresh_from_db()
+    assert message.sent_at is None and message.error == "no signal"
+
+
+class BrokenBackend:
+    def send(self, to: str, body: str) -> None:
+        raise sms.SmsError("no signal")
+
+
+def test_open_link_without_a_slot_can_be_sent(org, site, admin, django_capture_on_commit_callbacks):
+    request = household_request(org, phone="+4511111111")
+    with scope(organization=org), django_capture_on_commit_callbacks(execute=True):
+        booking = distribution.open_link(request=request, actor=admin)
+        messaging.send_booking_link(booking=booking, actor=admin)
+    assert booking.token in sms.outbox[0][1]

@@ -1,0 +1,149 @@
+"""The public help form at /help/<org>/: only when the organisation turned it on (404
+otherwise), in the six languages, consent required, errors on their fields, a thank-you
+page with the reference; it registers the person, household, consent and request."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
+
+from kindred.aid.models import AidSettings, HelpRequest
+from kindred.people.models import Consent, Person
+from tests.conftest import item_type, snapshot
+
+
+def url(org, name="public-request"):
+    return reverse(f"aid:{name}", kwargs={"org_slug": org.slug})
+
+
+@pytest.fixture
+def open_form(org):
+    with scope(organization=org):
+        AidSettings.objects.create(
+            organization=org, public_requests=True, public_intro="We help families in Aarhus."
+        )
+    item_type(org, "toy")
+    return org
+
+
+def lines(*rows, total=3):
+    data = {
+        "lines-TOTAL_FORMS": str(total),
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "50",
+    }
+    for index, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"lines-{index}-{key}"] = value
+    return data
+
+
+def filled(org, **extra):
+    jacket = item_type(org, "child-winter-jacket")
+    return {
+        "given_name": "Olena",
+        "family_name": "Koval",
+        "phone": "+45 20 12 34 56",
+        "consent": "on",
+        **lines({"item_type": str(jacket.pk), "sizes": "110", "quantity": "2", "urgency": "3"}),
+        **extra,
+    }
+
+
+def test_the_form_is_not_found_when_turned_off(org):
+    assert Client().get(url(org)).status_code == 404
+    with scope(organization=org):
+        AidSettings.objects.create(organization=org, public_requests=False)
+    assert Client().get(url(org)).status_code == 404
+    assert Client().get("/help/no-such-org/").status_code == 404
+
+
+def test_the_form_shows_intro_consent_wording_and_lines(open_form):
+    response = Client().get(url(open_form))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "We help families in Aarhus." in body
+    assert "We keep a record of you, your household" in body  # the help-records wording
+    assert 'name="consent"' in body and 'name="csrfmiddlewaretoken"' in body
+    assert 'name="lines-2-item_type"' in body
+    assert 'name="viewport"' in body
+
+
+@pytest.mark.parametrize("language", ["en", "sv", "da", "fi", "bg", "uk"])
+def test_the_form_switches_language(open_form, language):
+    response = Client().get(url(open_form) + f"?lang={language}")
+    assert response.status_code == 200
+    assert response["Content-Language"] == language
+    assert f'<html lang="{language}">' in response.content.decode()
+
+
+def test_submitting_registers_everything_and_thanks_with_the_reference(open_form):
+    org = open_form
+    client = Client(enforce_csrf_checks=False)
+    response = client.post(url(org) + "?lang=uk", filled(org, lang="uk"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(url(org, "public-request-thanks"))
+    thanks = client.get(response["Location"])
+    assert "H-1" in thanks.content.decode()
+    with scopes_disabled():
+        request = HelpRequest.objects.get(organization=org)
+        assert request.source == HelpRequest.Source.PUBLIC
+        assert request.language == "uk"
+        assert request.created_by is None
+        assert request.applicant.full_name == "Olena Koval"
+        consent = Consent.objects.get(person=request.applicant)
+        assert consent.purpose.key == "help-records" and consent.basis == "consent"
+        (line,) = request.lines.all()
+        assert (line.sizes, line.quantity, line.urgency) == (["110"], 2, 3)
+
+
+def test_consent_is_required(open_form):
+    org = open_form
+    data = filled(org)
+    del data["consent"]
+    before = snapshot(org)
+    response = Client().post(url(org), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["consent"]
+    assert snapshot(org) == before
+
+
+def test_errors_are_on_their_fields_and_nothing_is_registered(open_form):
+    org = open_form
+    jacket = item_type(org, "child-winter-jacket")
+    before = snapshot(org)
+    response = Client().post(
+        url(org),
+        filled(
+            org,
+            **lines({"item_type": str(jacket.pk), "sizes": "XL", "quantity": "1", "urgency": "2"}),
+        ),
+    )
+    assert response.status_code == 422
+    assert response.context["lines"].forms[0].errors["sizes"]
+    response = Client().post(url(org), filled(org, phone="", given_name=""))
+    assert response.status_code == 400
+    assert response.context["form"].errors["given_name"]
+    assert response.context["form"].errors["phone"]
+    no_lines = {k: v for k, v in filled(org).items() if not k.startswith("lines-0-")}
+    response = Client().post(url(org), no_lines)
+    assert response.status_code == 422
+    assert response.context["lines"].non_form_errors()
+    assert snapshot(org) == before
+    with scopes_disabled():
+        assert not Person.objects.filter(organization=org).exists()
+
+
+def test_the_form_is_csrf_protected(open_form):
+    org = open_form
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(url(org), filled(org))
+    assert response.status_code == 403
+
+
+def test_thanks_without_a_submission_goes_back_to_the_form(open_form):
+    response = Client().get(url(open_form, "public-request-thanks"))
+    assert response.status_code == 302
