@@ -229,6 +229,9 @@ EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or str(DATA_DIR / "mail")
 # Text messages to households (booking links, reminders): a dotted path to a backend class
 # (kindred.aid.sms); the console backend prints them, as the console e-mail backend does.
 SMS_BACKEND = env("KINDRED_SMS_BACKEND") or "kindred.aid.sms.ConsoleBackend"
+# The public address of this server, for links in messages sent by background jobs (booking
+# reminders), which have no request to take it from. Pages use the request's own address.
+KINDRED_BASE_URL = env("KINDRED_BASE_URL") or "http://127.0.0.1:8000"
 DEFAULT_FROM_EMAIL = env("KINDRED_DEFAULT_FROM_EMAIL") or "Kindred <kindred@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -61,14 +61,16 @@ def test_demo_is_idempotent_and_prints_logins(db, capsys):
     from kindred.people.models import ContactPerson, Household, HouseholdMember, Person
 
     with scopes_disabled():
-        assert Household.objects.filter(organization=danish).count() == 3
+        # The demo households, and the one registered by the public help form (aid demo).
+        assert Household.objects.filter(organization=danish).count() == 3 + 1
         hansen = Household.objects.get(organization=danish, label="Familien Hansen")
         assert HouseholdMember.objects.filter(household=hansen, left_on=None).count() == 4
         camilla = Person.objects.get(organization=danish, given_name="Camilla")
         assert camilla.phone == "+4521436587"  # stored as E.164
         # Run twice above: nobody is registered twice, no membership doubled. Each demo
         # organisation has its household members, one record registered twice (for the
-        # possible-duplicates page) and its companies' contact persons.
+        # possible-duplicates page), its companies' contact persons and the applicant who
+        # used the public help form.
         from kindred.core.demo import DEMO_DUPLICATES, DEMO_HOUSEHOLDS
 
         for org in (danish, swedish):
@@ -76,9 +78,9 @@ def test_demo_is_idempotent_and_prints_logins(db, capsys):
             contacts = ContactPerson.objects.filter(organization=org).count()
             assert contacts >= 2
             assert Person.objects.filter(organization=org).count() == (
-                members + len(DEMO_DUPLICATES[org.slug]) + contacts
+                members + len(DEMO_DUPLICATES[org.slug]) + contacts + 1
             )
-            assert HouseholdMember.objects.filter(organization=org).count() == members
+            assert HouseholdMember.objects.filter(organization=org).count() == members + 1
 
 
 def test_demo_refuses_to_run_in_production_mode(db, settings):

@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 Channel = OutgoingMessage.Channel
 Kind = OutgoingMessage.Kind
-DEFAULT_BASE_URL = "http://localhost:8000"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 

@@ -32,7 +32,7 @@ from ..forms.requests import (
     filled,
     line_formset,
 )
-from ..models import EligibilityOverride, HelpRequest, NeedLine
+from ..models import Booking, EligibilityOverride, HelpRequest, NeedLine
 from ..queries import requests as queries
 from ..services import requests as services
 from ..services.common import NotEligible
@@ -201,6 +201,13 @@ def _detail(
         "reject_form": reject_form or RejectForm(),
         "close_form": close_form or CloseForm(),
         "failures": failures or [],
+        # Pickup: the live booking, and whether staff may book one (goods are reserved).
+        "booking": help_request.bookings.filter(status=Booking.Status.BOOKED)
+        .select_related("day__site")
+        .first(),
+        "can_book": can(request.role, Action.MANAGE_DISTRIBUTION)
+        and help_request.status == Status.FULFILLING,
+        "can_see_days": can(request.role, Action.VIEW_DISTRIBUTION),
     }
     return render(request, "aid/request_detail.html", context, status=status)
 
