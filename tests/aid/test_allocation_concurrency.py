@@ -2,19 +2,17 @@
 reserved part never exceeds the quantity, and the confirmation succeeds whole or fails
 whole (see tests/goods/test_concurrency.py for the pattern)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django_scopes import scope
 
 from kindred.aid.models import AllocationRun, Reservation, ReservationLine
-from kindred.aid.services import AidError
 from kindred.aid.services import allocation as services
 from kindred.goods.models import Movement, StockBalance
 from kindred.goods.queries import verify_balances
-from kindred.goods.services import StockError, hand_out
+from kindred.goods.services import hand_out
 from tests.aid.builders import family, help_request
+from tests.concurrency import run_each
 from tests.conftest import admin_of, item_type, make_location, stock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -24,32 +22,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _postgres_only(db):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency tests need PostgreSQL (DATABASE_URL=postgres://…)")
-
-
-def run_together(works) -> list[str]:
-    barrier = threading.Barrier(len(works))
-    results = [""] * len(works)
-
-    def thread(n: int) -> None:
-        try:
-            connections["default"].ensure_connection()
-            barrier.wait(timeout=30)
-            works[n]()
-            results[n] = "ok"
-        except (StockError, AidError) as error:
-            results[n] = type(error).__name__
-        except Exception as error:  # reported and asserted on
-            results[n] = f"{type(error).__name__}: {error}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=thread, args=(n,)) for n in range(len(works))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung (deadlock?)"
-    return results
 
 
 @pytest.mark.parametrize("attempt", range(3))
@@ -90,7 +62,7 @@ def test_confirm_races_handouts_of_the_same_stock(org, site, attempt):
 
         return work
 
-    results = run_together([confirm] + [take(n) for n in range(4)])
+    results = run_each([confirm] + [take(n) for n in range(4)])
     assert set(results) <= {"ok", "StockError", "AidError"}, results
     with scope(organization=org):
         jackets = StockBalance.objects.get(location=shelf, item_type=jacket)

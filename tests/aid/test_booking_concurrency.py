@@ -3,15 +3,15 @@ gets it (the row lock on the distribution day serialises the capacity check)."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django_scopes import scope
 
 from kindred.aid.models import Booking
-from kindred.aid.services import AidError, distribution
+from kindred.aid.services import distribution
+from tests.concurrency import run_together
 
 from .test_distribution_helpers import household_request, local, make_day
 
@@ -22,32 +22,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _postgres_only(db):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency tests need PostgreSQL (DATABASE_URL=postgres://…)")
-
-
-def run_together(count: int, work) -> list[str]:
-    barrier = threading.Barrier(count)
-    results: list[str] = [""] * count
-
-    def thread(n: int) -> None:
-        try:
-            connections["default"].ensure_connection()
-            barrier.wait(timeout=30)
-            work(n)
-            results[n] = "ok"
-        except AidError:
-            results[n] = "AidError"
-        except Exception as error:  # reported and asserted on below
-            results[n] = f"{type(error).__name__}: {error}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=thread, args=(n,)) for n in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung (deadlock?)"
-    return results
 
 
 def test_only_one_household_gets_the_last_place(org, site, settings):

@@ -8,22 +8,20 @@ transactions.
     handed out: the balance never goes negative and reserved never exceeds the quantity.
 """
 
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django_scopes import scope
 
 from kindred.aid.models import Handout, HandoutLine, NeedLine, Reservation
 from kindred.aid.services import handouts
-from kindred.aid.services.common import AidError
 from kindred.goods.models import StockBalance
 from kindred.goods.queries import verify_balances
-from kindred.goods.services import StockError
 from tests.aid.builders import family, help_request
 from tests.aid.station_builders import reserve
+from tests.concurrency import run_together
 from tests.conftest import admin_of, item_type, make_location, make_site, stock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -33,36 +31,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _postgres_only(db):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency tests need PostgreSQL (DATABASE_URL=postgres://…)")
-
-
-def run_together(count: int, work) -> list[str]:
-    """Run `work(n)` in `count` threads released at once; each returns "ok", the name of
-    the refusal it got, or the unexpected exception."""
-    barrier = threading.Barrier(count)
-    results: list[str] = [""] * count
-
-    def thread(n: int) -> None:
-        try:
-            connections["default"].ensure_connection()  # connect before the start line
-            barrier.wait(timeout=30)
-            work(n)
-            results[n] = "ok"
-        except AidError:
-            results[n] = "AidError"
-        except StockError:
-            results[n] = "StockError"
-        except Exception as error:  # reported and asserted on by the tests
-            results[n] = f"{type(error).__name__}: {error}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=thread, args=(n,)) for n in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung (deadlock?)"
-    return results
 
 
 def _jackets(org, shelf) -> StockBalance:

@@ -2,17 +2,15 @@
 and reject the same request at the same moment cannot both win (the request row is locked
 first); the others get AidError and change nothing."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django_scopes import scope
 
 from kindred.aid.models import HelpRequest
 from kindred.aid.services import requests as services
-from kindred.aid.services.common import AidError
 from kindred.core.models import AuditEntry
 from tests.aid.builders import family, help_request
+from tests.concurrency import run_each
 from tests.conftest import admin_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -22,32 +20,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _postgres_only(db):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency tests need PostgreSQL (DATABASE_URL=postgres://…)")
-
-
-def run_together(works) -> list[str]:
-    barrier = threading.Barrier(len(works))
-    results = [""] * len(works)
-
-    def thread(n: int) -> None:
-        try:
-            connections["default"].ensure_connection()
-            barrier.wait(timeout=30)
-            works[n]()
-            results[n] = "ok"
-        except AidError:
-            results[n] = "AidError"
-        except Exception as error:  # reported and asserted on by the test
-            results[n] = f"{type(error).__name__}: {error}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=thread, args=(n,)) for n in range(len(works))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung (deadlock?)"
-    return results
 
 
 def test_approve_and_reject_at_once_one_wins(org):
@@ -66,7 +38,7 @@ def test_approve_and_reject_at_once_one_wins(org):
                 request=HelpRequest.objects.get(pk=request.pk), reason="No", actor=actor
             )
 
-    results = run_together([approve, reject, approve, reject])
+    results = run_each([approve, reject, approve, reject])
     assert sorted(results) == ["AidError", "AidError", "AidError", "ok"], results
     with scope(organization=org):
         decisions = AuditEntry.objects.filter(

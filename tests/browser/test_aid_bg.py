@@ -56,7 +56,7 @@ def test_request_to_handout_in_bulgarian(new_page, org, site, settings):
     referrer = member(org, "sotsialen@home.test", Role.REFERRER)
     coordinator = member(org, "koordinator@home.test", Role.COORDINATOR)
     volunteer = member(org, "dobrovolets@home.test", Role.VOLUNTEER)
-    shelf = make_location(org, site, "Рафт А", kind="shelf")
+    shelf = make_location(org, site, "Рафт 1", kind="shelf")
     stock(org, {shelf: {"child-winter-jacket-110": 3, "toy": 4}})
     jacket, toy = item_type(org, "child-winter-jacket"), item_type(org, "toy")
     tomorrow = timezone.localdate() + timedelta(days=1)

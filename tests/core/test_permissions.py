@@ -50,6 +50,7 @@ from tests.conftest import admin_of, api_token, make_member, make_site, snapshot
 from tests.core.aid_matrix import AID_API, AID_PAGES, build_aid
 from tests.core.endpoint import Endpoint
 from tests.core.goods_matrix import GOODS_API, GOODS_PAGES, build_goods
+from tests.core.goods_matrix import base as goods_base
 
 ROLES_MD = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
 YES, NO = "\N{CHECK MARK}", "\N{EN DASH}"  # the cells of docs/roles.md
@@ -174,9 +175,11 @@ def build_world(org: Organization, user, *, goods: bool = True, aid: bool = Fals
     build_contacts_and_consents(world, owner)
     build_privacy(world)
     build_imports(world, owner)
-    if goods or aid:  # stock and documents cost time; only goods endpoints point at them
+    if goods:  # stock and documents cost time; only goods endpoints point at them
         build_goods(world, owner)
-    if aid:  # requests, reservations and bookings stand on the goods above
+    elif aid:  # aid needs only the shelf with stock, not the goods documents
+        goods_base.build(world, owner)
+    if aid:  # requests, reservations and bookings stand on that stock
         build_aid(world, owner)
     return world
 

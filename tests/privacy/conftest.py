@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from django_scopes import scope
 
+from kindred.aid.models import HelpRequest
 from kindred.core.models import Organization, Site, User
 from kindred.goods.models import DonationReceipt
 from kindred.people import services as people
@@ -44,8 +45,8 @@ class Subject:
 def build_subject(org: Organization, actor: User) -> Subject:
     """A person whose data is everywhere it can be today: her record (identity number,
     phone, e-mail, notes), a household shared with a partner, a consent, a contact role,
-    a duplicate dismissal, a donation receipt, a lifted legal hold, and audit entries about
-    all of them."""
+    a duplicate dismissal, a donation receipt, a help request, a lifted legal hold, and audit
+    entries about all of them."""
     with scope(organization=org):
         person = people.create_person(
             org=org,
@@ -106,6 +107,16 @@ def build_subject(org: Organization, actor: User) -> Subject:
             donor_kind=DonationReceipt.DonorKind.PERSON,
             donor_person=person,
             note="Two bags of children's clothes",
+        )
+        # A help request she made for her household (aid): it refers to her as applicant.
+        HelpRequest.objects.create(
+            organization=org,
+            number=1,
+            household=household,
+            applicant=person,
+            source=HelpRequest.Source.STAFF,
+            note=f"{GIVEN} asked for winter clothes.",
+            created_by=actor,
         )
         a, b = sorted([person, partner], key=lambda p: p.pk)
         dismissal = DuplicateDismissal.objects.create(
