@@ -47,6 +47,15 @@ def pytest_collection_modifyitems(config, items):
     Tests marked `postgres` (row locks under real concurrency) belong to the PostgreSQL
     run. On SQLite they are deselected in CI, where the same suite also runs on PostgreSQL
     and nothing may skip, and skipped with a one-line reason elsewhere."""
+    if IN_CI:
+        # Two slow, database-independent suites run once per CI, each in one of its two runs
+        # (the permission matrix on PostgreSQL, the API fuzzing on SQLite); `make test`
+        # outside CI runs both.
+        elsewhere = "ci_on_sqlite" if ON_POSTGRES else "ci_on_postgres"
+        moved = [item for item in items if elsewhere in item.keywords]
+        if moved:
+            items[:] = [item for item in items if elsewhere not in item.keywords]
+            config.hook.pytest_deselected(items=moved)
     if not ON_POSTGRES:
         postgres_only = [item for item in items if "postgres" in item.keywords]
         if IN_CI and postgres_only:
@@ -66,7 +75,12 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_report_header(config):
     if IN_CI and not ON_POSTGRES:
-        return "CI on SQLite: tests marked `postgres` are deselected (they run on PostgreSQL)"
+        return (
+            "CI on SQLite: tests marked `postgres` or `ci_on_postgres` (the permission matrix) "
+            "are deselected (they run on PostgreSQL)"
+        )
+    if IN_CI:
+        return "CI on PostgreSQL: tests marked `ci_on_sqlite` (the API fuzzing) ran on SQLite"
     return None
 
 

@@ -31,9 +31,12 @@ def token(org, admin, site, volunteer):
     return api_token(org, admin)
 
 
+@pytest.mark.ci_on_sqlite
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    # 12 per operation: the API has about 120 operations and CI has a time budget;
+    # derandomized, so a failure reproduces.
+    max_examples=12,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,

@@ -14,7 +14,12 @@ GOODS_PAGES = [e for m in MODULES for e in m.PAGES]
 GOODS_API = [e for m in MODULES for e in m.API]
 
 
-def build_goods(world, owner) -> None:
+# The module that lists each endpoint: a case builds only what its own endpoint points at.
+_MODULE_OF = {e: m for m in MODULES for e in (*m.PAGES, *m.API)}
+
+
+def build_goods(world, owner, endpoint=None) -> None:
+    """`base`, then the builder of the endpoint's module (every module's without one)."""
     base.build(world, owner)
-    for module in MODULES:
+    for module in MODULES if endpoint is None else (_MODULE_OF[endpoint],):
         module.build(world, owner)
