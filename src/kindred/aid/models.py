@@ -15,12 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from kindred.core.models import Organization, Site, TaskProgress
-
-
-def org_field():
-    return models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
-    )
+from kindred.goods.models.common import org_field
 
 
 def user_field(verbose_name, related_name="+"):
