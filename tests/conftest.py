@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django_scopes import scope, scopes_disabled
 
 from kindred.aid import models as aid_models
@@ -32,6 +33,14 @@ from kindred.people.models import (
     HouseholdMember,
     Person,
 )
+from tests.shared import (  # noqa: F401 (fixtures)
+    ModuleTransaction,
+    is_transactional,
+    module_transaction,
+    shared,
+    shared_memo,
+    shared_names,
+)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct-horse-battery"
@@ -40,31 +49,39 @@ PASSWORD = "correct-horse-battery"
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 
-def pytest_collection_modifyitems(config, items):
-    """Outside CI, browser tests skip with one line when Chromium is missing; in CI they
-    must run, so a missing browser fails them instead.
+def _deselect(config, items, unwanted) -> None:
+    dropped = [item for item in items if unwanted(item)]
+    if dropped:
+        items[:] = [item for item in items if not unwanted(item)]
+        config.hook.pytest_deselected(items=dropped)
 
-    Tests marked `postgres` (row locks under real concurrency) belong to the PostgreSQL
-    run. On SQLite they are deselected in CI, where the same suite also runs on PostgreSQL
-    and nothing may skip, and skipped with a one-line reason elsewhere."""
-    if IN_CI:
-        # Two slow, database-independent suites run once per CI, each in one of its two runs
-        # (the permission matrix on PostgreSQL, the API fuzzing on SQLite); `make test`
-        # outside CI runs both.
-        elsewhere = "ci_on_sqlite" if ON_POSTGRES else "ci_on_postgres"
-        moved = [item for item in items if elsewhere in item.keywords]
-        if moved:
-            items[:] = [item for item in items if elsewhere not in item.keywords]
-            config.hook.pytest_deselected(items=moved)
+
+def _is_slow(item) -> bool:
+    return "slow" in item.keywords or "browser" in item.keywords
+
+
+def pytest_collection_modifyitems(config, items):
+    """Which tests run where (docs/testing.md).
+
+    Slow suites (marked `slow`, and every `browser` test) run once per CI run: in its SQLite
+    run, not in its PostgreSQL run. `make test` outside CI runs everything once.
+
+    Tests marked `postgres` (row locks under real concurrency) need PostgreSQL. On SQLite
+    they are deselected in CI, whose PostgreSQL run has them, and skipped with a one-line
+    reason elsewhere.
+
+    Outside CI, browser tests skip with one line when Chromium is missing; in CI they must
+    run, so a missing browser fails them instead."""
+    if IN_CI and ON_POSTGRES:
+        _deselect(config, items, _is_slow)
     if not ON_POSTGRES:
-        postgres_only = [item for item in items if "postgres" in item.keywords]
-        if IN_CI and postgres_only:
-            items[:] = [item for item in items if "postgres" not in item.keywords]
-            config.hook.pytest_deselected(items=postgres_only)
+        if IN_CI:
+            _deselect(config, items, lambda item: "postgres" in item.keywords)
         else:
             skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://…)")
-            for item in postgres_only:
-                item.add_marker(skip)
+            for item in items:
+                if "postgres" in item.keywords:
+                    item.add_marker(skip)
     if IN_CI or shutil.which("chromium") or os.path.exists("/usr/bin/chromium"):
         return
     skip = pytest.mark.skip(reason="Chromium not installed (/usr/bin/chromium)")
@@ -75,36 +92,50 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_report_header(config):
     if IN_CI and not ON_POSTGRES:
-        return (
-            "CI on SQLite: tests marked `postgres` or `ci_on_postgres` (the permission matrix) "
-            "are deselected (they run on PostgreSQL)"
-        )
+        return "CI on SQLite: with the slow suites; tests marked `postgres` run on PostgreSQL"
     if IN_CI:
-        return "CI on PostgreSQL: tests marked `ci_on_sqlite` (the API fuzzing) ran on SQLite"
+        return "CI on PostgreSQL: the slow suites (`slow`, `browser`) ran on SQLite"
     return None
 
 
-@pytest.fixture(autouse=True)
-def _immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings(tmp_path_factory):
+    """Settings for the whole run, in place before any data is built (shared data is built
+    once per module, before function-scoped fixtures): tasks run at once; MD5 instead of
+    Argon2, which is deliberately slow; django-axes off unless a test is marked `axes`;
+    uploads and job files in a throwaway folder, never in var/."""
+    root = tmp_path_factory.mktemp("kindred")
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        AXES_ENABLED=False,
+        MEDIA_ROOT=root / "media",
+        DATA_DIR=root / "data",
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    # Uploaded files (one-off items' photos) land in a throwaway folder, never in var/.
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _axes_when_marked(settings, request):
+    if "axes" in request.keywords:
+        settings.AXES_ENABLED = True
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shared_data(request):
+    """Build every shared fixture the module's tests use, once, when the module starts
+    (tests/shared.py)."""
+    for name in shared_names(request.node):
+        request.getfixturevalue(name)
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Argon2 is deliberately slow; the suite creates hundreds of users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _axes_off_by_default(settings, request):
-    if "axes" not in request.keywords:
-        settings.AXES_ENABLED = False
+def _commits_outside_shared_data(request):
+    if ModuleTransaction.active and is_transactional(request):
+        raise pytest.UsageError(
+            f"{request.node.nodeid} commits, but its module holds shared data in an open "
+            "transaction: move the test to a module of committing tests"
+        )
 
 
 def make_user(email: str, *, full_name: str = "", language: str = "") -> User:
@@ -322,49 +353,86 @@ def snapshot(org: Organization) -> dict:
         }
 
 
-@pytest.fixture
-def org(db) -> Organization:
-    return make_org("home", name="Home Charity")
+@dataclass
+class Personas:
+    """The home organisation (Hjælpesporet-like, Danish) with one user of every role, and
+    another organisation whose administrator is the outsider."""
+
+    org: Organization
+    other_org: Organization
+    admin: User
+    coordinator: User
+    volunteer: User
+    referrer: User
+    fundraiser: User
+    outsider: User
+
+
+def build_personas() -> Personas:
+    org = make_org("home", name="Home Charity")
+    other_org = make_org("other", name="Other Charity", country="SE", currency="SEK")
+    return Personas(
+        org=org,
+        other_org=other_org,
+        admin=admin_of(org),
+        coordinator=make_member(org, Role.COORDINATOR, "coordinator@home.test"),
+        volunteer=make_member(org, Role.VOLUNTEER, "volunteer@home.test"),
+        referrer=make_member(org, Role.REFERRER, "referrer@home.test"),
+        fundraiser=make_member(org, Role.FUNDRAISER, "fundraiser@home.test"),
+        outsider=admin_of(other_org),
+    )
+
+
+@shared
+def personas() -> Personas:
+    """Built once per module; each test gets copies (tests/shared.py)."""
+    return build_personas()
 
 
 @pytest.fixture
-def other_org(db) -> Organization:
-    return make_org("other", name="Other Charity", country="SE", currency="SEK")
+def org(personas) -> Organization:
+    return personas.org
 
 
 @pytest.fixture
-def admin(org) -> User:
-    return admin_of(org)
+def other_org(personas) -> Organization:
+    return personas.other_org
 
 
 @pytest.fixture
-def coordinator(org) -> User:
-    return make_member(org, Role.COORDINATOR, "coordinator@home.test")
+def admin(personas) -> User:
+    return personas.admin
 
 
 @pytest.fixture
-def volunteer(org) -> User:
-    return make_member(org, Role.VOLUNTEER, "volunteer@home.test")
+def coordinator(personas) -> User:
+    return personas.coordinator
 
 
 @pytest.fixture
-def referrer(org) -> User:
-    return make_member(org, Role.REFERRER, "referrer@home.test")
+def volunteer(personas) -> User:
+    return personas.volunteer
 
 
 @pytest.fixture
-def fundraiser(org) -> User:
-    return make_member(org, Role.FUNDRAISER, "fundraiser@home.test")
+def referrer(personas) -> User:
+    return personas.referrer
 
 
 @pytest.fixture
-def outsider(other_org) -> User:
+def fundraiser(personas) -> User:
+    return personas.fundraiser
+
+
+@pytest.fixture
+def outsider(personas) -> User:
     """The administrator of another organisation."""
-    return admin_of(other_org)
+    return personas.outsider
 
 
 @pytest.fixture
 def site(org) -> Site:
+    # Per test, not shared: many tests make sites of their own, named like this one.
     return make_site(org, "Lageret", city="Herning")
 
 

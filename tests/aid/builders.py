@@ -3,6 +3,7 @@ builder writes through the ledger) so a test of one service does not depend on a
 
     household = family(org, "Petrov", adults=2, children=[2016, 2019])
     request = help_request(org, household, [("child-winter-jacket", ["110", "116"], 2, 3)])
+    rule = cap(org, "toy", 1)  # at most 1 unit of the toys' category per household in 30 days
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date
 from django.utils import timezone
 from django_scopes import scope
 
-from kindred.aid.models import HelpRequest, NeedLine
+from kindred.aid.models import EligibilityRule, HelpRequest, NeedLine
 from kindred.aid.services.common import number_for
 from kindred.people.models import Household, HouseholdMember, Person
 from tests.conftest import admin_of, item_type
@@ -92,3 +93,19 @@ def help_request(
                 urgency=urgency,
             )
     return request
+
+
+def cap(org, code: str, max_count: int, *, period_days: int = 30) -> EligibilityRule:
+    """An active category-cap rule: at most `max_count` units of the category of item type
+    `code` per household in `period_days`. Asking for more breaks it whether or not the
+    operation counts as a visit, so it refuses an approval and a walk-in alike."""
+    kind = item_type(org, code)
+    with scope(organization=org):
+        return EligibilityRule.objects.create(
+            organization=org,
+            kind=EligibilityRule.Kind.CATEGORY_CAP,
+            name=f"Cap on {kind.category.label}",
+            max_count=max_count,
+            period_days=period_days,
+            category=kind.category,
+        )

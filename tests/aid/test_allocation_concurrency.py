@@ -11,11 +11,16 @@ from kindred.aid.services import allocation as services
 from kindred.goods.models import Movement, StockBalance
 from kindred.goods.queries import verify_balances
 from kindred.goods.services import hand_out
+from tests import committing
 from tests.aid.builders import family, help_request
 from tests.concurrency import run_each
 from tests.conftest import admin_of, item_type, make_location, stock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+# Committing tests get personas of their own (tests/committing.py).
+org, site = committing.org, committing.site
 
 
 @pytest.fixture(autouse=True)

@@ -11,11 +11,16 @@ from django_scopes import scope
 
 from kindred.aid.models import Booking
 from kindred.aid.services import distribution
+from tests import committing
 from tests.concurrency import run_together
 
 from .test_distribution_helpers import household_request, local, make_day
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+# Committing tests get personas of their own (tests/committing.py).
+org, site = committing.org, committing.site
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django_scopes import scope
 
-import kindred.aid.api.eligibility  # noqa: F401  (registers the routes until api/__init__ does)
 from kindred.aid.models import AidSettings, EligibilityRule
 from kindred.goods.models import Category
 from kindred.people.models import ConsentPurpose

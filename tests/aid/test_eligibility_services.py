@@ -1,7 +1,9 @@
 """Eligibility: each rule kind passing and failing on real handout and reservation rows,
 sub-categories, who counts as a child, consent in force, exclude_request, override with a
 reason (recorded) and without (refused, nothing recorded), translated explanations, the
-rule services' validation per kind, and the aid settings service."""
+rule services' validation per kind, the services that must ask the rules (approving a
+request, a walk-in handout) refusing an ineligible household with nothing changed, and the
+aid settings service."""
 
 from __future__ import annotations
 
@@ -24,14 +26,16 @@ from kindred.aid.models import (
     ReservationLine,
 )
 from kindred.aid.services import eligibility as el
+from kindred.aid.services import handouts as handout_services
+from kindred.aid.services import requests as request_services
 from kindred.aid.services import settings as aid_settings
 from kindred.aid.services.common import NotEligible, number_for
 from kindred.core.models import AuditEntry
 from kindred.core.services import Invalid
-from kindred.goods.models import Category, ItemType
+from kindred.goods.models import Category, ItemType, Movement, StockBalance
 from kindred.people.models import Consent, ConsentPurpose, HouseholdMember, Person
-from tests.aid.builders import family, help_request
-from tests.conftest import audit_count, item_type, make_location
+from tests.aid.builders import cap, family, help_request
+from tests.conftest import audit_count, item_type, make_location, snapshot, stock
 
 Kind = EligibilityRule.Kind
 Scale = EligibilityRule.Scale
@@ -448,6 +452,102 @@ def test_explanation_is_translated(org, site):
         assert failure.message != english.message, language
         assert "At most" not in failure.message, language
         assert "30" in failure.message, language
+
+
+# The services that must ask the rules ------------------------------------------------------
+#
+# Approving a request and a walk-in handout call `require` directly: an ineligible household
+# is refused with the translated explanation and nothing is written. Each rule kind used
+# here fails whether or not the operation counts as a visit.
+
+JACKETS = [("child-winter-jacket", ["110"], 2, 3)]  # 2 units of Children's clothing
+
+
+def ineligible(org, site, kind, household) -> EligibilityRule:
+    """A rule `household` breaks when it asks for 2 jackets."""
+    if kind == Kind.VISIT_FREQUENCY:
+        handout(org, site, household, [("toy", 1)], days_ago=2)
+        handout(org, site, household, [("toy", 1)], days_ago=5)
+        return rule(org, Kind.VISIT_FREQUENCY, max_count=1, period_days=30)
+    return cap(org, "child-winter-jacket", 1)
+
+
+def refused_message(callback, the_rule) -> str:
+    """Run `callback` in English and in Swedish: both refuse with NotEligible naming the
+    rule; the Swedish explanation is the rule's Swedish sentence. Returns the Swedish one."""
+    messages = {}
+    for language in ("en", "sv"):
+        with translation.override(language), pytest.raises(NotEligible) as refused:
+            callback()
+        assert refused.value.status == 409
+        assert [f["rule"] for f in refused.value.failures] == [the_rule.pk]
+        with translation.override(language), scope(organization=the_rule.organization):
+            assert refused.value.message.startswith(el.describe(the_rule))
+        messages[language] = refused.value.message
+    assert messages["en"].startswith("At most 1 ")
+    assert messages["sv"] != messages["en"] and "At most" not in messages["sv"]
+    return messages["sv"]
+
+
+@pytest.mark.parametrize("kind", [Kind.VISIT_FREQUENCY, Kind.CATEGORY_CAP])
+def test_approving_an_ineligible_households_request_is_refused_and_changes_nothing(
+    org, site, coordinator, kind
+):
+    household = family(org, "Petrov", children=[2016])
+    request = help_request(org, household, JACKETS, status=HelpRequest.Status.IN_REVIEW)
+    broken = ineligible(org, site, kind, household)
+    before, audits = snapshot(org), audit_count(org)
+
+    def approve():
+        with scope(organization=org):
+            request_services.approve(request=request, actor=coordinator)
+
+    refused_message(approve, broken)
+    with scope(organization=org):
+        request.refresh_from_db()
+        assert not EligibilityOverride.objects.filter(organization=org).exists()
+    assert request.status == HelpRequest.Status.IN_REVIEW
+    assert request.decided_at is None and request.eligibility == []
+    assert audit_count(org) == audits
+    assert snapshot(org) == before
+
+
+@pytest.mark.parametrize("kind", [Kind.VISIT_FREQUENCY, Kind.CATEGORY_CAP])
+def test_a_walk_in_for_an_ineligible_household_is_refused_and_the_ledger_is_unchanged(
+    org, site, coordinator, kind
+):
+    shelf = make_location(org, site, "Shelf W")
+    stock(org, {shelf: {"child-winter-jacket-110": 5, "toy": 4}})
+    household = family(org, "Petrov", children=[2016])
+    broken = ineligible(org, site, kind, household)
+    jacket = item_type(org, "child-winter-jacket")
+
+    def ledger():
+        with scope(organization=org):
+            return (
+                list(StockBalance.objects.filter(organization=org).order_by("pk").values()),
+                Movement.objects.filter(organization=org).count(),
+                Handout.objects.filter(organization=org).count(),
+            )
+
+    before, ledger_before, audits = snapshot(org), ledger(), audit_count(org)
+
+    def walk_in():
+        with scope(organization=org):
+            handout_services.hand_out_walk_in(
+                org=org,
+                site=site,
+                household=household,
+                lines=[{"location": shelf, "item_type": jacket, "size": "110", "quantity": 2}],
+                actor=coordinator,
+            )
+
+    refused_message(walk_in, broken)
+    assert ledger() == ledger_before
+    with scope(organization=org):
+        assert not EligibilityOverride.objects.filter(organization=org).exists()
+    assert audit_count(org) == audits
+    assert snapshot(org) == before
 
 
 # Rule services -----------------------------------------------------------------------------

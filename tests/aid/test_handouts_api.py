@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from django_scopes import scope
 
-from kindred.aid.models import Booking, EligibilityRule, Reservation
-from kindred.goods.models import StockBalance
-from tests.aid.builders import family, help_request
+from kindred.aid.models import Booking, EligibilityOverride, EligibilityRule, Handout, Reservation
+from kindred.goods.models import Movement, StockBalance
+from tests.aid.builders import cap, family, help_request
 from tests.aid.station_builders import book, reserve
-from tests.conftest import api_caller, make_location, snapshot, stock
+from tests.conftest import api_caller, audit_count, make_location, snapshot, stock
 
 JACKETS = [("child-winter-jacket", ["110", "116"], 2, 3), ("toy", [], 1, 1)]
 
@@ -147,3 +147,32 @@ def test_walk_in_with_a_rule(org, call, coordinator, site, shelf):
 def test_another_organisations_reservation_is_404(org, other_org, outsider, reservation):
     call = api_caller(other_org, outsider, f"/api/v1/organizations/{other_org.slug}/aid")
     assert call("post", f"/reservations/{reservation.pk}/hand-out", {}).status_code == 404
+
+
+def test_walk_in_for_an_ineligible_household_through_the_api_is_409_and_the_ledger_is_unchanged(
+    org, coordinator, site, shelf
+):
+    household = family(org, "Ivanova")
+    cap(org, "toy", 1)
+    call = api_caller(org, coordinator, f"/api/v1/organizations/{org.slug}/aid")
+    with scope(organization=org):
+        balances = list(StockBalance.objects.order_by("pk").values())
+        movements = Movement.objects.count()
+    audits = audit_count(org)
+    refused = call(
+        "post",
+        "/handouts/walk-in",
+        {
+            "site_id": site.pk,
+            "household_id": household.pk,
+            "lines": [{"location_id": shelf.pk, "item_type": "toy", "quantity": 2}],
+        },
+    )
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith("At most 1 unit of Toys")
+    with scope(organization=org):
+        assert list(StockBalance.objects.order_by("pk").values()) == balances
+        assert Movement.objects.count() == movements
+        assert not Handout.objects.exists()
+        assert not EligibilityOverride.objects.exists()
+    assert audit_count(org) == audits

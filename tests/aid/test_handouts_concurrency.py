@@ -19,12 +19,17 @@ from kindred.aid.models import Handout, HandoutLine, NeedLine, Reservation
 from kindred.aid.services import handouts
 from kindred.goods.models import StockBalance
 from kindred.goods.queries import verify_balances
+from tests import committing
 from tests.aid.builders import family, help_request
 from tests.aid.station_builders import reserve
 from tests.concurrency import run_together
 from tests.conftest import admin_of, item_type, make_location, make_site, stock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+# Committing tests get personas of their own (tests/committing.py).
+org, site = committing.org, committing.site
 
 
 @pytest.fixture(autouse=True)

@@ -4,11 +4,12 @@ see only their own (404 for others'), errors name the field."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django_scopes import scope
 
-from kindred.aid.models import EligibilityRule, HelpRequest, NeedLine
-from tests.aid.builders import family, help_request
-from tests.conftest import api_caller, item_type, snapshot
+from kindred.aid.models import EligibilityOverride, EligibilityRule, HelpRequest, NeedLine
+from tests.aid.builders import cap, family, help_request
+from tests.conftest import api_caller, api_token, audit_count, item_type, snapshot
 
 Status = HelpRequest.Status
 
@@ -175,3 +176,34 @@ def test_referrers_see_and_change_only_their_own(org, referrer, coordinator, cal
     with scope(organization=org):
         assert NeedLine.objects.filter(request_id=created.json()["id"]).count() == 1
     assert call("post", f"/requests/{mine.pk}/approve", {}).status_code == 403
+
+
+def test_approving_an_ineligible_households_request_through_the_api_is_409_and_changes_nothing(
+    org, coordinator, call_as
+):
+    request = help_request(
+        org, family(org), [("child-winter-jacket", ["110"], 2, 3)], status=Status.IN_REVIEW
+    )
+    cap(org, "child-winter-jacket", 1)
+    call = call_as(coordinator)
+    token = api_token(org, coordinator)
+    before, audits = state(org), audit_count(org)
+    refused = call("post", f"/requests/{request.pk}/approve", {})
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith("At most 1 unit of Children")
+    swedish = Client().post(
+        f"/api/v1/organizations/{org.slug}/aid/requests/{request.pk}/approve",
+        {},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ACCEPT_LANGUAGE="sv",
+    )
+    assert swedish.status_code == 409
+    assert swedish.json()["detail"] != refused.json()["detail"]
+    assert "At most" not in swedish.json()["detail"]
+    with scope(organization=org):
+        request.refresh_from_db()
+        assert not EligibilityOverride.objects.exists()
+    assert request.status == Status.IN_REVIEW
+    assert audit_count(org) == audits
+    assert state(org) == before

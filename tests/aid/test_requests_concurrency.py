@@ -9,11 +9,16 @@ from django_scopes import scope
 from kindred.aid.models import HelpRequest
 from kindred.aid.services import requests as services
 from kindred.core.models import AuditEntry
+from tests import committing
 from tests.aid.builders import family, help_request
 from tests.concurrency import run_each
 from tests.conftest import admin_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+# Committing tests get personas of their own (tests/committing.py).
+org = committing.org
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
 
-from kindred.aid.models import EligibilityRule, HelpRequest, NeedLine
+from kindred.aid.models import EligibilityOverride, EligibilityRule, HelpRequest, NeedLine
 from kindred.people.models import HouseholdMember
-from tests.aid.builders import family, help_request
-from tests.conftest import item_type, snapshot
+from tests.aid.builders import cap, family, help_request
+from tests.conftest import audit_count, item_type, snapshot
 
 Status = HelpRequest.Status
 
@@ -436,3 +436,25 @@ def test_list_query_count_does_not_grow_with_rows(org, coordinator, client_for):
     with CaptureQueriesContext(connection) as many:
         client.get(url(org, "requests"))
     assert len(many) == len(few)
+
+
+def test_approving_an_ineligible_households_request_on_the_page_is_409_and_changes_nothing(
+    org, coordinator, client_for
+):
+    request = help_request(
+        org, family(org), [("child-winter-jacket", ["110"], 2, 3)], status=Status.IN_REVIEW
+    )
+    cap(org, "child-winter-jacket", 1)
+    before, audits = snapshot(org), audit_count(org)
+    response = client_for(coordinator).post(url(org, "request-approve", request.pk), {})
+    assert response.status_code == 409
+    [failure] = response.context["failures"]
+    assert failure["passed"] is False
+    assert failure["message"].startswith("At most 1 unit of Children")
+    assert "has had 0, 2 more asked for." in rows(response)
+    with scope(organization=org):
+        request.refresh_from_db()
+        assert not EligibilityOverride.objects.exists()
+    assert request.status == Status.IN_REVIEW
+    assert audit_count(org) == audits
+    assert snapshot(org) == before

@@ -355,13 +355,6 @@ def _no_visits_rule(org):
         )
 
 
-def _eligibility_ready() -> bool:
-    from kindred.aid.services import eligibility
-
-    return hasattr(eligibility, "require")
-
-
-@pytest.mark.skipif(not _eligibility_ready(), reason="eligibility.require not written yet")
 def test_a_failing_rule_refuses_approval_and_changes_nothing(org, coordinator):
     household = family(org)
     request = create(org, household, coordinator)
@@ -373,7 +366,6 @@ def test_a_failing_rule_refuses_approval_and_changes_nothing(org, coordinator):
     assert snapshot(org) == before
 
 
-@pytest.mark.skipif(not _eligibility_ready(), reason="eligibility.require not written yet")
 def test_an_override_reason_lets_the_request_through_and_is_recorded(org, coordinator):
     household = family(org)
     request = create(org, household, coordinator)

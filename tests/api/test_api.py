@@ -355,11 +355,14 @@ def test_danish_message_differs_from_english_when_the_catalogue_has_it(org, as_a
 # Members and invitations -------------------------------------------------------------------
 
 
-def test_member_list_detail_and_filter(org, admin, coordinator, volunteer, as_admin):
+def test_member_list_detail_and_filter(org, personas, admin, coordinator, as_admin):
     body = as_admin.get("/organizations/home/members").json()
-    assert body["count"] == 3
+    assert body["count"] == 5  # one persona of each role
     emails = {m["email"] for m in body["items"]}
-    assert emails == {admin.email, coordinator.email, volunteer.email}
+    assert emails == {
+        getattr(personas, role).email
+        for role in ("admin", "coordinator", "volunteer", "referrer", "fundraiser")
+    }
 
     only = as_admin.get("/organizations/home/members", {"role": "coordinator"}).json()
     assert [m["email"] for m in only["items"]] == [coordinator.email]
@@ -528,7 +531,7 @@ def test_member_list_query_count_does_not_grow_with_rows(
     as_admin.get("/organizations/home/members")
     with django_assert_max_num_queries(6):
         response = as_admin.get("/organizations/home/members", {"page_size": 50})
-    assert len(response.json()["items"]) == 41
+    assert len(response.json()["items"]) == 45  # and the five personas
 
 
 # Audit -------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
+from tests import committing
 from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -132,3 +133,10 @@ def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     submit_login(page, email, password)
     expect(page.locator("nav.mainnav")).to_be_visible()
+
+
+# Browser tests run against a live server, so their data is committed: personas of their
+# own, built for each test (tests/committing.py), instead of the shared ones.
+org, other_org, admin = committing.org, committing.other_org, committing.admin
+coordinator, volunteer, referrer = committing.coordinator, committing.volunteer, committing.referrer
+fundraiser, outsider, site = committing.fundraiser, committing.outsider, committing.site

@@ -1,16 +1,23 @@
 """An organisation page or API endpoint of the permission matrix (test_permissions.py and
-the goods_matrix modules), with what to send it."""
+the goods_matrix and aid_matrix modules), with what to send it and what an allowed write
+changes; the ghost world refused requests point at; each persona's door (session, token)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
 
+from kindred.core import services
+from kindred.core.models import ApiToken, Organization
 from kindred.core.roles import Action
 
 World = Any  # test_permissions.World
@@ -29,6 +36,10 @@ class Endpoint:
     query: Callable[[World], dict] | None = None  # query parameters (lists repeat the key)
     logs_access: bool = False  # a read that writes one access entry (person.viewed)
     reads_only: bool = False  # a POST that only answers (the duplicate check)
+    # An allowed write: what it changes, false before the request and true after it (called
+    # in the organisation's scope), and the audit action it records.
+    effect: Callable[[World], object] | None = None
+    audit: str = ""
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.method}:{self.route}"
@@ -36,6 +47,12 @@ class Endpoint:
     @property
     def safe(self) -> bool:
         return self.method == "GET" or self.reads_only
+
+    def refused(self) -> Endpoint:
+        """The request as sent where it must be refused. A page's form is not sent: the
+        permission decorator answers before the form is read. An API body is, on the ghost
+        world: django-ninja validates the body's shape before the decorator runs."""
+        return replace(self, data=None) if self.kind == "page" else self
 
     def url(self, world: World) -> str:
         if self.kind == "page":
@@ -62,3 +79,65 @@ class Endpoint:
         if response.streaming:  # a file download: reading it to the end closes the file
             b"".join(response.streaming_content)
         return response
+
+
+GHOST_ID = 2_000_000_000
+
+
+class Ghost:
+    """An object a refused request names but never reaches."""
+
+    pk = id = category_id = GHOST_ID
+    code = "GHOST-1"
+    date = date(2030, 1, 7)
+
+
+class _Ghosts(dict):
+    def __missing__(self, key: str) -> Ghost:
+        return Ghost()
+
+
+class GhostWorld:
+    """The world of a refused request: the organisation is real, everything else is a ghost.
+    The permission decorators answer 403 or 404 before a view looks anything up, so a
+    refusal needs no data; a view that lost its decorator would meet a ghost and answer
+    404 or a form error instead of 403, and the test fails."""
+
+    def __init__(self, org: Organization) -> None:
+        self.org = org
+        self.goods = _Ghosts()
+        self.aid = _Ghosts()
+
+    def __getattr__(self, name: str) -> Ghost:
+        return Ghost()
+
+
+@dataclass(frozen=True)
+class Door:
+    """A persona's two ways in: a logged-in session and a personal API token."""
+
+    session_key: str
+    token: str
+
+    @classmethod
+    def open(cls, org: Organization, user) -> Door:
+        client = Client()
+        client.force_login(user)
+        session = client.session
+        session["kindred_org"] = org.slug  # what org_view would otherwise write on a visit
+        session.save()
+        with scope(organization=org):
+            token, raw = services.create_api_token(org=org, user=user, name="matrix")
+        # "Last used" lies ahead, so no request under test refreshes it (a write).
+        with scopes_disabled():
+            ApiToken.objects.filter(pk=token.pk).update(
+                last_used_at=timezone.now() + timedelta(days=1)
+            )
+        return cls(client.cookies[settings.SESSION_COOKIE_NAME].value, raw)
+
+    def client(self, auth: str) -> tuple[Client, dict]:
+        client = Client()
+        if auth == "session":
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.session_key
+            return client, {}
+        return client, {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}

@@ -12,7 +12,6 @@ import re
 import zoneinfo
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -345,40 +344,3 @@ def test_unwritable_data_dir_fails_the_job_with_a_message(
     assert client.get(download_url(org, progress)).status_code == 404
     html = client.get(progress_url(org, progress), **HTMX).content.decode()
     assert "hx-trigger" not in html  # a failed job stops polling too
-
-
-@pytest.mark.django_db(transaction=True)
-def test_worker_runs_the_export_from_the_database_queue(
-    settings, monkeypatch, client_for, org, admin
-):
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-    }
-    # Small chunks and frequent reports: progress commits while rows are still streaming.
-    monkeypatch.setattr(tasks, "AUDIT_EXPORT_CHUNK", 2)
-    monkeypatch.setattr(tasks, "AUDIT_EXPORT_REPORT_EVERY", 2)
-    names = [f"Site {i}" for i in range(5)]
-    for name in names:
-        make_site(org, name)
-    client = client_for(admin)
-
-    response = client.post(export_url(org), {"action": "site."}, **HTMX)
-
-    assert response.status_code == 200
-    progress = only_job()
-    assert progress.status == TaskProgress.Status.QUEUED
-    assert progress.task_id  # linked to the queued task
-    partial = client.get(progress_url(org, progress), **HTMX).content.decode()
-    assert 'hx-trigger="every 1s"' in partial
-
-    call_command("worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-
-    progress = only_job()
-    assert progress.status == TaskProgress.Status.DONE
-    assert progress.percent == 100
-    path = settings.DATA_DIR / "exports" / org.slug / f"{progress.task_id}.csv"
-    assert path.is_file()
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    assert [row[5] for row in rows[1:]] == names[::-1]
-    assert not list(path.parent.glob("*.part"))
-    assert client.get(download_url(org, progress)).status_code == 200

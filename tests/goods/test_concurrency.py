@@ -18,10 +18,15 @@ from django_scopes import scope
 from kindred.goods.models import Movement, StockBalance
 from kindred.goods.queries import verify_balances
 from kindred.goods.services import Move, StockError, hand_out, ledger, record
+from tests import committing
 from tests.concurrency import run_together
 from tests.conftest import admin_of, item_type, make_location, split_stock_code, stock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+# Committing tests get personas of their own (tests/committing.py).
+org = committing.org
 Kind = Movement.Kind
 
 

@@ -11,10 +11,15 @@ from django_scopes import scope, scopes_disabled
 from kindred.goods.models import DonationReceipt, Movement
 from kindred.goods.services import record_receipt
 from kindred.goods.services.intake import ReceiptLineIn
+from tests import committing
 from tests.conftest import admin_of, balance, item_type, make_location
 from tests.goods.test_concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+# Committing tests get personas of their own (tests/committing.py).
+org, site = committing.org, committing.site
 
 
 @pytest.fixture(autouse=True)

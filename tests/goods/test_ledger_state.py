@@ -22,7 +22,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import translation
 from django_scopes import scope, scopes_disabled
 from hypothesis import HealthCheck, event, settings
@@ -571,6 +571,7 @@ def machine(world: World):
     return LedgerMachine
 
 
+@pytest.mark.slow
 def test_random_goods_operations_keep_the_ledger_right(org, other_org, swedish):  # noqa: F811
     swedish(
         NOT_ENOUGH,
@@ -581,9 +582,9 @@ def test_random_goods_operations_keep_the_ledger_right(org, other_org, swedish):
         run_state_machine_as_test(
             machine(world),
             settings=settings(
-                # ~35 s either way: PostgreSQL's round trips are slower, and the model
-                # checks the same there; what needs PostgreSQL is test_concurrency.py.
-                max_examples=40 if connection.vendor == "sqlite" else 20,
+                # Once per CI run (`slow`), on SQLite: what needs PostgreSQL's row locks
+                # is in test_concurrency.py.
+                max_examples=40,
                 stateful_step_count=25,
                 deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -99,8 +99,7 @@ def test_movement_rows_link_to_their_document_when_it_exists(org, admin, shelves
         )
         assert by_document.count() == 1
     assert rows[0].document_ref == "T-7"
-    expected = q.document_url(org.slug, "transfer", document.pk)
-    assert rows[0].document_url == expected  # None until the transfer page exists
+    assert rows[0].document_url == page("transfer", org, document.pk)
 
 
 def test_movements_page_lists_filters_and_paginates(org, volunteer, client_for, shelves):

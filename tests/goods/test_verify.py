@@ -8,7 +8,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_scopes import scope, scopes_disabled
 
-from kindred.goods.management.commands.stock import Command as StockCommand
 from kindred.goods.models import StockBalance
 from kindred.goods.services import hand_out, reserve
 from tests.conftest import item_type, make_location, stock
@@ -93,20 +92,3 @@ def test_verify_reports_a_wrong_reserved_part_and_a_balance_without_movements(or
 def test_verify_refuses_an_unknown_organisation(db):
     with pytest.raises(CommandError, match="no organisation with the slug nowhere"):
         run_verify("--org", "nowhere")
-
-
-@pytest.mark.django_db(transaction=True)  # the runner closes the connection when done
-def test_the_command_line_exits_with_status_1_on_a_difference(org, capsys):
-    """The exit status scripts and cron see: Django's command-line runner, in process (a
-    child process could not reach the in-memory test database)."""
-    shelf = make_location(org)
-    stock(org, {shelf: {"toy": 3}})
-    StockCommand().run_from_argv(["kindred", "stock", "verify"])  # no SystemExit: status 0
-    with scopes_disabled():
-        StockBalance.objects.update(quantity=Decimal(2))
-    with pytest.raises(SystemExit) as exit_:
-        StockCommand().run_from_argv(["kindred", "stock", "verify"])
-    assert exit_.value.code == 1
-    captured = capsys.readouterr()
-    assert "balance 2, movements 3" in captured.out
-    assert "1 stock balances differ" in captured.err

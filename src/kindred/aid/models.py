@@ -116,7 +116,7 @@ class HelpRequest(models.Model):
     # The language the household reads: booking links and reminders are sent in it.
     language = models.CharField(_("language"), max_length=10, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
-    # The last eligibility check: [{"rule": id, "passed": bool, "message": "…"}, …].
+    # The last eligibility check: [{"rule": id, "kind": …, "passed": bool, "message": "…"}, …].
     eligibility = models.JSONField(_("eligibility"), default=list, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)

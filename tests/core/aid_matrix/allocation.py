@@ -10,7 +10,14 @@ from decimal import Decimal
 from django.utils import timezone
 from django_scopes import scope
 
-from kindred.aid.models import Booking, DistributionDay, Reservation, ReservationLine
+from kindred.aid.models import (
+    AllocationRun,
+    Booking,
+    DistributionDay,
+    ProposalLine,
+    Reservation,
+    ReservationLine,
+)
 from kindred.aid.services import allocation as allocation_services
 from kindred.aid.services.common import number_for
 from kindred.core.roles import Action
@@ -109,18 +116,94 @@ def _api_line(w) -> dict:
     return {"need_id": w.aid["toy_need"].pk, "balance_id": w.aid["toy_balance"].pk, "quantity": 0}
 
 
+# What the writes change (Endpoint.effect).
+
+
+def _run_started(w) -> bool:
+    """A new run over the world's site (the world's own run is there already)."""
+    new = AllocationRun.objects.filter(sites=w.site).exclude(pk=w.aid["allocation_run"].pk)
+    return new.exists()
+
+
+def _line_removed(w) -> bool:
+    """Quantity 0: the proposal no longer gives the toy need any toy from the shelf."""
+    line = ProposalLine.objects.filter(
+        run=w.aid["allocation_run"], need=w.aid["toy_need"], balance=w.aid["toy_balance"]
+    )
+    return not line.exists()
+
+
+def _discarded(w) -> bool:
+    return AllocationRun.objects.filter(
+        pk=w.aid["allocation_run"].pk, status=AllocationRun.Status.DISCARDED
+    ).exists()
+
+
+def _confirmed(w) -> bool:
+    run = w.aid["allocation_run"]
+    return (
+        AllocationRun.objects.filter(pk=run.pk, status=AllocationRun.Status.CONFIRMED).exists()
+        and Reservation.objects.filter(run=run, status=Reservation.Status.ACTIVE).exists()
+    )
+
+
+def _reservation_cancelled(w) -> bool:
+    return Reservation.objects.filter(
+        pk=w.aid["reservation"].pk, status=Reservation.Status.CANCELLED
+    ).exists()
+
+
 PAGES: list = [
     Endpoint("page", "aid:allocation", "GET", Action.ALLOCATE),
     Endpoint(
-        "page", "aid:allocation", "POST", Action.ALLOCATE, data=lambda w: {"sites": [w.site.pk]}
+        "page",
+        "aid:allocation",
+        "POST",
+        Action.ALLOCATE,
+        data=lambda w: {"sites": [w.site.pk]},
+        effect=_run_started,
+        audit="aid.allocation_started",
     ),
     Endpoint("page", "aid:allocation-run", "GET", Action.ALLOCATE, _run),
-    Endpoint("page", "aid:allocation-line", "POST", Action.ALLOCATE, _run, _line),
-    Endpoint("page", "aid:allocation-confirm", "POST", Action.ALLOCATE, _run),
-    Endpoint("page", "aid:allocation-discard", "POST", Action.ALLOCATE, _run),
+    Endpoint(
+        "page",
+        "aid:allocation-line",
+        "POST",
+        Action.ALLOCATE,
+        _run,
+        _line,
+        effect=_line_removed,
+        audit="aid.allocation_line_changed",
+    ),
+    Endpoint(
+        "page",
+        "aid:allocation-confirm",
+        "POST",
+        Action.ALLOCATE,
+        _run,
+        effect=_confirmed,
+        audit="aid.allocation_confirmed",
+    ),
+    Endpoint(
+        "page",
+        "aid:allocation-discard",
+        "POST",
+        Action.ALLOCATE,
+        _run,
+        effect=_discarded,
+        audit="aid.allocation_discarded",
+    ),
     Endpoint("page", "aid:reservations", "GET", Action.VIEW_DISTRIBUTION),
     Endpoint("page", "aid:reservation", "GET", Action.VIEW_DISTRIBUTION, _reservation),
-    Endpoint("page", "aid:reservation-cancel", "POST", Action.ALLOCATE, _reservation),
+    Endpoint(
+        "page",
+        "aid:reservation-cancel",
+        "POST",
+        Action.ALLOCATE,
+        _reservation,
+        effect=_reservation_cancelled,
+        audit="aid.reservation_cancelled",
+    ),
     Endpoint(
         "page",
         "aid:pick-list",
@@ -138,12 +221,29 @@ API: list = [
         "POST",
         Action.ALLOCATE,
         data=lambda w: {"site_ids": [w.site.pk]},
+        effect=_run_started,
+        audit="aid.allocation_started",
     ),
     Endpoint("api", AID + "/allocation-runs/{run_id}", "GET", Action.ALLOCATE, _run),
     Endpoint(
-        "api", AID + "/allocation-runs/{run_id}/lines", "PATCH", Action.ALLOCATE, _run, _api_line
+        "api",
+        AID + "/allocation-runs/{run_id}/lines",
+        "PATCH",
+        Action.ALLOCATE,
+        _run,
+        _api_line,
+        effect=_line_removed,
+        audit="aid.allocation_line_changed",
     ),
-    Endpoint("api", AID + "/allocation-runs/{run_id}/confirm", "POST", Action.ALLOCATE, _run),
+    Endpoint(
+        "api",
+        AID + "/allocation-runs/{run_id}/confirm",
+        "POST",
+        Action.ALLOCATE,
+        _run,
+        effect=_confirmed,
+        audit="aid.allocation_confirmed",
+    ),
     Endpoint("api", AID + "/reservations", "GET", Action.VIEW_DISTRIBUTION),
     Endpoint(
         "api", AID + "/reservations/{reservation_id}", "GET", Action.VIEW_DISTRIBUTION, _reservation
@@ -155,5 +255,7 @@ API: list = [
         Action.ALLOCATE,
         _reservation,
         lambda w: {"reason": "Matrix"},
+        effect=_reservation_cancelled,
+        audit="aid.reservation_cancelled",
     ),
 ]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django_scopes import scope
 
-from kindred.aid.models import HelpRequest, Reservation
+from kindred.aid.models import Booking, DistributionDay, HelpRequest, OutgoingMessage, Reservation
 from kindred.aid.services import distribution
 from kindred.aid.services.common import number_for
 from kindred.core.roles import Action
@@ -26,10 +26,14 @@ _BOOKINGS = ORG_API_PREFIX + "/aid/bookings"
 _BOOKING = _BOOKINGS + "/{booking_id}"
 
 
-def _slot(w, hhmm: str) -> str:
+def _slot_start(w, hhmm: str) -> datetime:
     day = w.aid["day"]
     tz = ZoneInfo(w.org.time_zone)
-    return datetime.combine(day.date, time.fromisoformat(hhmm), tzinfo=tz).isoformat()
+    return datetime.combine(day.date, time.fromisoformat(hhmm), tzinfo=tz)
+
+
+def _slot(w, hhmm: str) -> str:
+    return _slot_start(w, hhmm).isoformat()
 
 
 def build(world, owner) -> None:
@@ -98,16 +102,127 @@ def _new_day(w) -> dict:
     return {**_day_form(w), "date": (w.aid["day"].date + timedelta(days=1)).isoformat()}
 
 
+# What the writes change (Endpoint.effect).
+
+
+def _day_planned(w) -> bool:
+    """The page's new day: the day after the world's, 10:00 to 12:00, 6 per slot."""
+    return DistributionDay.objects.filter(
+        site=w.site,
+        date=w.aid["day"].date + timedelta(days=1),
+        starts_at=time(10),
+        ends_at=time(12),
+        slot_minutes=15,
+        capacity=6,
+        note="Changed",
+    ).exists()
+
+
+def _api_day_planned(w) -> bool:
+    return DistributionDay.objects.filter(
+        site=w.site,
+        date=w.aid["day"].date + timedelta(days=1),
+        starts_at=time(9),
+        ends_at=time(10),
+    ).exists()
+
+
+def _day_edited(w) -> bool:
+    return DistributionDay.objects.filter(pk=w.aid["day"].pk, capacity=6, note="Changed").exists()
+
+
+def _day_cancelled(w) -> bool:
+    """The day is cancelled, and with it its booking."""
+    return (
+        DistributionDay.objects.filter(pk=w.aid["day"].pk, cancelled=True).exists()
+        and Booking.objects.filter(pk=w.aid["booking"].pk, status=Booking.Status.CANCELLED).exists()
+    )
+
+
+def _slot_assigned(w) -> bool:
+    """The waiting request got a slot on the day."""
+    return Booking.objects.filter(
+        request=w.aid["waiting_request"],
+        day=w.aid["day"],
+        slot_start__isnull=False,
+        status=Booking.Status.BOOKED,
+    ).exists()
+
+
+def _link_sent(w) -> bool:
+    """The booking's link went to its applicant (by SMS: she has a phone, no e-mail)."""
+    return OutgoingMessage.objects.filter(
+        booking=w.aid["booking"],
+        kind=OutgoingMessage.Kind.BOOKING_LINK,
+        channel=OutgoingMessage.Channel.SMS,
+    ).exists()
+
+
+def _booked_at(hhmm: str):
+    """The world's request is booked into the day's slot at `hhmm`."""
+    return lambda w: Booking.objects.filter(
+        request=w.aid["request"],
+        day=w.aid["day"],
+        slot_start=_slot_start(w, hhmm),
+        status=Booking.Status.BOOKED,
+    ).exists()
+
+
+def _booking_cancelled(w) -> bool:
+    return Booking.objects.filter(pk=w.aid["booking"].pk, status=Booking.Status.CANCELLED).exists()
+
+
 PAGES = [
     Endpoint("page", "aid:days", "GET", Action.VIEW_DISTRIBUTION),
     Endpoint("page", "aid:day-new", "GET", Action.MANAGE_DISTRIBUTION),
-    Endpoint("page", "aid:day-new", "POST", Action.MANAGE_DISTRIBUTION, data=_new_day),
+    Endpoint(
+        "page",
+        "aid:day-new",
+        "POST",
+        Action.MANAGE_DISTRIBUTION,
+        data=_new_day,
+        effect=_day_planned,
+        audit="aid.day_created",
+    ),
     Endpoint("page", "aid:day", "GET", Action.VIEW_DISTRIBUTION, _day),
     Endpoint("page", "aid:day-edit", "GET", Action.MANAGE_DISTRIBUTION, _day),
-    Endpoint("page", "aid:day-edit", "POST", Action.MANAGE_DISTRIBUTION, _day, _day_form),
-    Endpoint("page", "aid:day-cancel", "POST", Action.MANAGE_DISTRIBUTION, _day),
-    Endpoint("page", "aid:day-assign", "POST", Action.MANAGE_DISTRIBUTION, _day),
-    Endpoint("page", "aid:day-send-links", "POST", Action.MANAGE_DISTRIBUTION, _day),
+    Endpoint(
+        "page",
+        "aid:day-edit",
+        "POST",
+        Action.MANAGE_DISTRIBUTION,
+        _day,
+        _day_form,
+        effect=_day_edited,
+        audit="aid.day_changed",
+    ),
+    Endpoint(
+        "page",
+        "aid:day-cancel",
+        "POST",
+        Action.MANAGE_DISTRIBUTION,
+        _day,
+        effect=_day_cancelled,
+        audit="aid.day_cancelled",
+    ),
+    Endpoint(
+        "page",
+        "aid:day-assign",
+        "POST",
+        Action.MANAGE_DISTRIBUTION,
+        _day,
+        effect=_slot_assigned,
+        audit="aid.slots_assigned",
+    ),
+    Endpoint(
+        "page",
+        "aid:day-send-links",
+        "POST",
+        Action.MANAGE_DISTRIBUTION,
+        _day,
+        effect=_link_sent,
+        audit="aid.booking_link_sent",
+    ),
     Endpoint(
         "page",
         "aid:booking-new",
@@ -125,9 +240,27 @@ PAGES = [
             "day": w.aid["day"].pk,
             "slot_start": _slot(w, "10:15"),
         },
+        effect=_booked_at("10:15"),
+        audit="aid.rebooked",
     ),
-    Endpoint("page", "aid:booking-cancel", "POST", Action.MANAGE_DISTRIBUTION, _booking),
-    Endpoint("page", "aid:booking-send-link", "POST", Action.MANAGE_DISTRIBUTION, _booking),
+    Endpoint(
+        "page",
+        "aid:booking-cancel",
+        "POST",
+        Action.MANAGE_DISTRIBUTION,
+        _booking,
+        effect=_booking_cancelled,
+        audit="aid.booking_cancelled",
+    ),
+    Endpoint(
+        "page",
+        "aid:booking-send-link",
+        "POST",
+        Action.MANAGE_DISTRIBUTION,
+        _booking,
+        effect=_link_sent,
+        audit="aid.booking_link_sent",
+    ),
 ]
 
 API = [
@@ -143,10 +276,29 @@ API = [
             "starts_at": "09:00",
             "ends_at": "10:00",
         },
+        effect=_api_day_planned,
+        audit="aid.day_created",
     ),
     Endpoint("api", _DAY, "GET", Action.VIEW_DISTRIBUTION, _day),
-    Endpoint("api", _DAY, "PATCH", Action.MANAGE_DISTRIBUTION, _day, lambda w: {"capacity": 5}),
-    Endpoint("api", _DAY + "/cancel", "POST", Action.MANAGE_DISTRIBUTION, _day),
+    Endpoint(
+        "api",
+        _DAY,
+        "PATCH",
+        Action.MANAGE_DISTRIBUTION,
+        _day,
+        lambda w: {"capacity": 5},
+        effect=lambda w: DistributionDay.objects.filter(pk=w.aid["day"].pk, capacity=5).exists(),
+        audit="aid.day_changed",
+    ),
+    Endpoint(
+        "api",
+        _DAY + "/cancel",
+        "POST",
+        Action.MANAGE_DISTRIBUTION,
+        _day,
+        effect=_day_cancelled,
+        audit="aid.day_cancelled",
+    ),
     Endpoint("api", _DAY + "/slots", "GET", Action.VIEW_DISTRIBUTION, _day),
     Endpoint("api", _BOOKINGS, "GET", Action.VIEW_DISTRIBUTION),
     Endpoint(
@@ -159,7 +311,25 @@ API = [
             "day_id": w.aid["day"].pk,
             "slot_start": _slot(w, "10:30"),
         },
+        effect=_booked_at("10:30"),
+        audit="aid.rebooked",
     ),
-    Endpoint("api", _BOOKING + "/cancel", "POST", Action.MANAGE_DISTRIBUTION, _booking),
-    Endpoint("api", _BOOKING + "/send-link", "POST", Action.MANAGE_DISTRIBUTION, _booking),
+    Endpoint(
+        "api",
+        _BOOKING + "/cancel",
+        "POST",
+        Action.MANAGE_DISTRIBUTION,
+        _booking,
+        effect=_booking_cancelled,
+        audit="aid.booking_cancelled",
+    ),
+    Endpoint(
+        "api",
+        _BOOKING + "/send-link",
+        "POST",
+        Action.MANAGE_DISTRIBUTION,
+        _booking,
+        effect=_link_sent,
+        audit="aid.booking_link_sent",
+    ),
 ]

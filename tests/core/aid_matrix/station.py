@@ -8,6 +8,7 @@ walk-in endpoints."""
 
 from django_scopes import scope
 
+from kindred.aid.models import Booking, Handout, Reservation
 from kindred.aid.services import handouts
 from kindred.core.roles import Action
 from kindred.goods.models import StockBalance
@@ -56,6 +57,39 @@ def _reservation(w) -> dict:
     return {"reservation_id": w.aid["station_reservation"].pk}
 
 
+# What the writes change (Endpoint.effect).
+
+
+def _handed_out(w) -> bool:
+    """Everything reserved is handed out: a full handout of the reservation, which is
+    handed out now."""
+    reservation = w.aid["station_reservation"]
+    return (
+        Handout.objects.filter(reservation=reservation, kind=Handout.Kind.FULL).exists()
+        and Reservation.objects.filter(
+            pk=reservation.pk, status=Reservation.Status.HANDED_OUT
+        ).exists()
+    )
+
+
+def _no_show(w) -> bool:
+    return Booking.objects.filter(
+        pk=w.aid["station_booking"].pk, status=Booking.Status.NO_SHOW
+    ).exists()
+
+
+def _walked_in(w) -> bool:
+    """The walk-in household took 1 toy from the station shelf."""
+    return Handout.objects.filter(
+        household=w.aid["station_walk_in"],
+        kind=Handout.Kind.WALK_IN,
+        site=w.site,
+        lines__location=w.aid["station_shelf"],
+        lines__item_type__code="toy",
+        lines__quantity=1,
+    ).exists()
+
+
 PAGES: list = [
     Endpoint("page", "aid:station", "GET", Action.HAND_OUT),
     Endpoint("page", "aid:station-booking", "GET", Action.HAND_OUT, lambda w: {"code": CODE}),
@@ -67,6 +101,8 @@ PAGES: list = [
         Action.HAND_OUT,
         _reservation,
         lambda w: {f"r{w.aid['station_reservation'].pk}-mode": "all"},
+        effect=_handed_out,
+        audit="aid.handed_out",
     ),
     Endpoint(
         "page",
@@ -74,6 +110,8 @@ PAGES: list = [
         "POST",
         Action.HAND_OUT,
         lambda w: {"booking_id": w.aid["station_booking"].pk},
+        effect=_no_show,
+        audit="aid.no_show",
     ),
     Endpoint(
         "page",
@@ -82,6 +120,8 @@ PAGES: list = [
         Action.HAND_OUT,
         _walk_in_household,
         lambda w: {"site": w.site.pk, f"take-{w.aid['station_toys']}": "1"},
+        effect=_walked_in,
+        audit="aid.walk_in",
     ),
     Endpoint(
         "page",
@@ -110,6 +150,8 @@ API: list = [
         Action.HAND_OUT,
         _reservation,
         lambda w: {"lines": None},
+        effect=_handed_out,
+        audit="aid.handed_out",
     ),
     Endpoint(
         "api",
@@ -117,6 +159,8 @@ API: list = [
         "POST",
         Action.HAND_OUT,
         lambda w: {"booking_id": w.aid["station_booking"].pk},
+        effect=_no_show,
+        audit="aid.no_show",
     ),
     Endpoint(
         "api",
@@ -130,5 +174,7 @@ API: list = [
                 {"location_id": w.aid["station_shelf"].pk, "item_type": "toy", "quantity": 1}
             ],
         },
+        effect=_walked_in,
+        audit="aid.walk_in",
     ),
 ]

@@ -1,10 +1,13 @@
 """Goods matrix entries for the catalogue and storage locations: build() adds an own
 category and item type to edit, and an empty location to rename and archive."""
 
+from decimal import Decimal
+
 from django_scopes import scope
 
 from kindred.core.roles import Action
 from kindred.goods import services
+from kindred.goods.models import Category, ItemType, Location
 from tests.conftest import admin_of, make_location
 from tests.core.endpoint import ORG_API_PREFIX, Endpoint
 
@@ -48,10 +51,34 @@ def _new_item_type(w) -> dict:
     }
 
 
+def _scarf_added(w) -> bool:
+    return ItemType.objects.filter(
+        organization=w.org,
+        category=w.goods["category"],
+        name="Matrix scarf",
+        unit="piece",
+        standard_weight_kg=Decimal("0.2"),
+    ).exists()
+
+
+def _bin_7_added(w) -> bool:
+    return Location.objects.filter(
+        organization=w.org, site=w.site, parent=None, kind="bin", name="Bin 7", archived=False
+    ).exists()
+
+
 PAGES: list = [
     Endpoint("page", "goods:catalogue", "GET", Action.VIEW_STOCK),
     Endpoint("page", "goods:item-type-new", "GET", Action.MANAGE_CATALOGUE),
-    Endpoint("page", "goods:item-type-new", "POST", Action.MANAGE_CATALOGUE, data=_new_item_type),
+    Endpoint(
+        "page",
+        "goods:item-type-new",
+        "POST",
+        Action.MANAGE_CATALOGUE,
+        data=_new_item_type,
+        effect=_scarf_added,
+        audit="catalogue.item_type_added",
+    ),
     Endpoint("page", "goods:item-type-edit", "GET", Action.MANAGE_CATALOGUE, _item_type),
     Endpoint(
         "page",
@@ -67,6 +94,10 @@ PAGES: list = [
             "standard_weight_kg": "0.1",
             "hidden": "on",
         },
+        effect=lambda w: ItemType.objects.filter(
+            pk=w.goods["mittens"].pk, hidden=True, standard_weight_kg=Decimal("0.1")
+        ).exists(),
+        audit="catalogue.item_type_changed",
     ),
     Endpoint("page", "goods:category-new", "GET", Action.MANAGE_CATALOGUE),
     Endpoint(
@@ -75,6 +106,10 @@ PAGES: list = [
         "POST",
         Action.MANAGE_CATALOGUE,
         data=lambda w: {"name": "Matrix toys", "parent": w.goods["category"].pk},
+        effect=lambda w: Category.objects.filter(
+            organization=w.org, parent=w.goods["category"], name="Matrix toys"
+        ).exists(),
+        audit="catalogue.category_added",
     ),
     Endpoint("page", "goods:category-edit", "GET", Action.MANAGE_CATALOGUE, _category),
     Endpoint(
@@ -84,6 +119,10 @@ PAGES: list = [
         Action.MANAGE_CATALOGUE,
         _category,
         lambda w: {"name": "Matrix equipment", "position": "3"},
+        effect=lambda w: Category.objects.filter(
+            pk=w.goods["category"].pk, name="Matrix equipment", position=3
+        ).exists(),
+        audit="catalogue.category_changed",
     ),
     Endpoint("page", "goods:locations", "GET", Action.VIEW_STOCK),
     Endpoint("page", "goods:location-new", "GET", Action.MANAGE_CATALOGUE),
@@ -93,6 +132,8 @@ PAGES: list = [
         "POST",
         Action.MANAGE_CATALOGUE,
         data=lambda w: {"site": w.site.pk, "kind": "bin", "name": "Bin 7"},
+        effect=_bin_7_added,
+        audit="location.added",
     ),
     Endpoint("page", "goods:location-edit", "GET", Action.MANAGE_CATALOGUE, _location),
     Endpoint(
@@ -102,8 +143,20 @@ PAGES: list = [
         Action.MANAGE_CATALOGUE,
         _location,
         lambda w: {"kind": "bin", "name": "Spare bin 2", "parent": w.goods["shelf"].pk},
+        effect=lambda w: Location.objects.filter(
+            pk=w.goods["spare"].pk, name="Spare bin 2", parent=w.goods["shelf"], archived=False
+        ).exists(),
+        audit="location.changed",
     ),
-    Endpoint("page", "goods:location-archive", "POST", Action.MANAGE_CATALOGUE, _location),
+    Endpoint(
+        "page",
+        "goods:location-archive",
+        "POST",
+        Action.MANAGE_CATALOGUE,
+        _location,
+        effect=lambda w: Location.objects.filter(pk=w.goods["spare"].pk, archived=True).exists(),
+        audit="location.archived",
+    ),
 ]
 
 _GOODS = ORG_API_PREFIX + "/goods"
@@ -116,6 +169,10 @@ API: list = [
         "POST",
         Action.MANAGE_CATALOGUE,
         data=lambda w: {"category_id": w.goods["category"].pk, "name": "Matrix scarf"},
+        effect=lambda w: ItemType.objects.filter(
+            organization=w.org, category=w.goods["category"], name="Matrix scarf"
+        ).exists(),
+        audit="catalogue.item_type_added",
     ),
     Endpoint(
         "api",
@@ -124,6 +181,10 @@ API: list = [
         Action.MANAGE_CATALOGUE,
         _item_type,
         lambda w: {"hidden": True, "standard_weight_kg": "0.15"},
+        effect=lambda w: ItemType.objects.filter(
+            pk=w.goods["mittens"].pk, hidden=True, standard_weight_kg=Decimal("0.15")
+        ).exists(),
+        audit="catalogue.item_type_changed",
     ),
     Endpoint(
         "api",
@@ -138,6 +199,8 @@ API: list = [
         "POST",
         Action.MANAGE_CATALOGUE,
         data=lambda w: {"site_id": w.site.pk, "name": "Bin 7", "kind": "bin"},
+        effect=_bin_7_added,
+        audit="location.added",
     ),
     Endpoint(
         "api",
@@ -146,5 +209,10 @@ API: list = [
         Action.MANAGE_CATALOGUE,
         _location,
         lambda w: {"name": "Spare bin 2", "archived": True},
+        # Records location.changed (the name), then location.archived.
+        effect=lambda w: Location.objects.filter(
+            pk=w.goods["spare"].pk, name="Spare bin 2", archived=True
+        ).exists(),
+        audit="location.changed",
     ),
 ]

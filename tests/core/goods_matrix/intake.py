@@ -1,13 +1,14 @@
 """Goods matrix entries for intake: the intake table, donation receipts and their API.
 
-build() adds an intake room and a receipt (two toys from a company with an e-mail address,
-so that the thank-you can be sent) to `world.goods`."""
+build() adds an intake room and a receipt (two toys from a company whose e-mail address was
+added after the receipt: not thanked yet, and the thank-you can be sent) to `world.goods`."""
 
 from decimal import Decimal
 
 from django_scopes import scope
 
 from kindred.core.roles import Action
+from kindred.goods.models import DonationLine, DonationReceipt
 from kindred.goods.services import record_receipt
 from kindred.goods.services.intake import ReceiptLineIn
 from kindred.people import services as people_services
@@ -20,9 +21,7 @@ def build(world, owner) -> None:
     room = make_location(org, world.site, "Intake room", kind="room")
     with scope(organization=org):
         donor = people_services.create_contact(
-            org=org,
-            values={"name": "Matrix Bakery", "email": "bakery@example.test"},
-            actor=owner,
+            org=org, values={"name": "Matrix Bakery"}, actor=owner
         )
         receipt = record_receipt(
             org=org,
@@ -32,6 +31,9 @@ def build(world, owner) -> None:
             donor_kind="contact",
             donor_contact=donor,
             idempotency_key="matrix-receipt",
+        )
+        donor = people_services.update_contact(
+            org=org, contact=donor, values={"email": "bakery@example.test"}, actor=owner
         )
     world.goods.update(intake_room=room, receipt=receipt, donor_contact=donor)
 
@@ -77,9 +79,55 @@ def _correct_post(w) -> dict:
     }
 
 
+def _intake_recorded(w) -> bool:
+    return DonationLine.objects.filter(
+        receipt__idempotency_key="matrix-intake-page",
+        receipt__donor_name="Walk-in donor",
+        item_type=w.goods["jacket"],
+        size="110",
+        quantity=2,
+        location=w.goods["intake_room"],
+    ).exists()
+
+
+def _thanked(w) -> bool:
+    return DonationReceipt.objects.filter(
+        pk=w.goods["receipt"].pk, thank_you_sent_at__isnull=False
+    ).exists()
+
+
+def _three_toys(w) -> bool:
+    """The receipt's lines in force are now three toys in the intake room (were two)."""
+    return DonationLine.objects.filter(
+        receipt=w.goods["receipt"],
+        receipt__revision=2,
+        voided=False,
+        item_type=w.goods["toy"],
+        quantity=3,
+        location=w.goods["intake_room"],
+    ).exists()
+
+
+def _api_receipt_recorded(w) -> bool:
+    return DonationLine.objects.filter(
+        receipt__idempotency_key="matrix-api",
+        item_type=w.goods["toy"],
+        quantity=1,
+        location=w.goods["bin"],
+    ).exists()
+
+
 PAGES = [
     Endpoint("page", "goods:intake", "GET", Action.RECORD_INTAKE),
-    Endpoint("page", "goods:intake", "POST", Action.RECORD_INTAKE, data=_intake_post),
+    Endpoint(
+        "page",
+        "goods:intake",
+        "POST",
+        Action.RECORD_INTAKE,
+        data=_intake_post,
+        effect=_intake_recorded,
+        audit="receipt.recorded",
+    ),
     # Validates one line and answers its row: nothing is saved.
     Endpoint(
         "page", "goods:intake-line", "POST", Action.RECORD_INTAKE, data=_line_post, reads_only=True
@@ -89,9 +137,26 @@ PAGES = [
     Endpoint("page", "goods:receipt", "GET", Action.VIEW_STOCK, _receipt),
     Endpoint("page", "goods:receipt-print", "GET", Action.VIEW_STOCK, _receipt),
     Endpoint("page", "goods:receipt-pdf", "GET", Action.VIEW_STOCK, _receipt),
-    Endpoint("page", "goods:receipt-thank", "POST", Action.RECORD_INTAKE, _receipt),
+    Endpoint(
+        "page",
+        "goods:receipt-thank",
+        "POST",
+        Action.RECORD_INTAKE,
+        _receipt,
+        effect=_thanked,
+        audit="receipt.thanked",
+    ),
     Endpoint("page", "goods:receipt-correct", "GET", Action.ADJUST_STOCK, _receipt),
-    Endpoint("page", "goods:receipt-correct", "POST", Action.ADJUST_STOCK, _receipt, _correct_post),
+    Endpoint(
+        "page",
+        "goods:receipt-correct",
+        "POST",
+        Action.ADJUST_STOCK,
+        _receipt,
+        _correct_post,
+        effect=_three_toys,
+        audit="receipt.corrected",
+    ),
 ]
 
 _RECEIPTS = "/organizations/{slug}/goods/receipts"
@@ -107,6 +172,8 @@ API = [
             "idempotency_key": "matrix-api",
             "lines": [{"item_type": "toy", "quantity": "1", "location_id": w.goods["bin"].pk}],
         },
+        effect=_api_receipt_recorded,
+        audit="receipt.recorded",
     ),
     Endpoint("api", _RECEIPTS, "GET", Action.VIEW_STOCK, query=lambda w: {"q": "R-1"}),
     Endpoint("api", _RECEIPTS + "/{receipt_id}", "GET", Action.VIEW_STOCK, _receipt),
@@ -126,5 +193,7 @@ API = [
                 }
             ],
         },
+        effect=_three_toys,
+        audit="receipt.corrected",
     ),
 ]

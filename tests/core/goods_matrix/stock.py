@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from kindred.core.roles import Action
+from kindred.goods.models import GoodsSettings, Threshold
 from kindred.goods.services import thresholds
 from tests.conftest import admin_of
 from tests.core.endpoint import ORG_API_PREFIX, Endpoint
@@ -43,6 +44,17 @@ def _filters(w) -> dict:
     return {"site": w.site.pk, "q": "jacket", "group": "location", "sort": "-quantity"}
 
 
+def _toys_watched(w) -> bool:
+    """An organisation-wide level of 20 toys, all sizes, on the public needs list."""
+    return Threshold.objects.filter(
+        organization=w.org, item_type=w.goods["toy"], size="", site=None, minimum=20, public=True
+    ).exists()
+
+
+def _threshold_gone(w) -> bool:
+    return not Threshold.objects.filter(pk=w.goods["threshold"].pk).exists()
+
+
 PAGES: list = [
     Endpoint("page", "goods:stock", "GET", Action.VIEW_STOCK, query=_filters),
     Endpoint(
@@ -63,8 +75,24 @@ PAGES: list = [
     ),
     Endpoint("page", "goods:low-stock", "GET", Action.VIEW_STOCK),
     Endpoint("page", "goods:thresholds", "GET", Action.MANAGE_CATALOGUE),
-    Endpoint("page", "goods:thresholds", "POST", Action.MANAGE_CATALOGUE, data=_new_level),
-    Endpoint("page", "goods:threshold-delete", "POST", Action.MANAGE_CATALOGUE, _threshold),
+    Endpoint(
+        "page",
+        "goods:thresholds",
+        "POST",
+        Action.MANAGE_CATALOGUE,
+        data=_new_level,
+        effect=_toys_watched,
+        audit="threshold.changed",
+    ),
+    Endpoint(
+        "page",
+        "goods:threshold-delete",
+        "POST",
+        Action.MANAGE_CATALOGUE,
+        _threshold,
+        effect=_threshold_gone,
+        audit="threshold.changed",
+    ),
     Endpoint("page", "goods:needs-settings", "GET", Action.MANAGE_CATALOGUE),
     Endpoint(
         "page",
@@ -72,6 +100,10 @@ PAGES: list = [
         "POST",
         Action.MANAGE_CATALOGUE,
         data=lambda w: {"public_needs": "on", "public_intro": "Jackets, please"},
+        effect=lambda w: GoodsSettings.objects.filter(
+            organization=w.org, public_needs=True, public_intro="Jackets, please"
+        ).exists(),
+        audit="needs.settings_changed",
     ),
 ]
 
@@ -101,6 +133,16 @@ API: list = [
         "PUT",
         Action.MANAGE_CATALOGUE,
         data=lambda w: {"item_type_id": w.goods["toy"].pk, "minimum": "20"},
+        effect=_toys_watched,
+        audit="threshold.changed",
     ),
-    Endpoint("api", _THRESHOLDS + "/{threshold_id}", "DELETE", Action.MANAGE_CATALOGUE, _threshold),
+    Endpoint(
+        "api",
+        _THRESHOLDS + "/{threshold_id}",
+        "DELETE",
+        Action.MANAGE_CATALOGUE,
+        _threshold,
+        effect=_threshold_gone,
+        audit="threshold.changed",
+    ),
 ]

@@ -38,6 +38,7 @@ from ..models import (
 )
 from ..queries import allocation as queries
 from .common import AidError, number_for
+from .requests import refresh_status
 
 AUDIT: dict = {
     "aid.allocation_started": gettext_lazy("Allocation started"),
@@ -432,8 +433,6 @@ def confirm_run(*, run: AllocationRun, actor) -> list[Reservation]:
 def _refresh_requests(requests, actor) -> None:
     """Let each touched request move on (approved → being fulfilled); the requests
     service owns that rule."""
-    from .requests import refresh_status
-
     for request in sorted(requests, key=lambda r: r.pk):
         refresh_status(request=request, actor=actor)
 

@@ -31,6 +31,8 @@ from kindred.people.models import Household
 
 from ..models import Booking, Handout, HandoutLine, NeedLine, Reservation, ReservationLine
 from .common import AidError, number_for
+from .eligibility import require
+from .requests import refresh_status
 
 AUDIT: dict = {
     "aid.handed_out": gettext_lazy("Goods handed out"),
@@ -98,15 +100,6 @@ def _move(kind: str, key: ReservationLine | _Key, quantity: int, reason: str) ->
         from_location=location_id,
         reason=reason,
     )
-
-
-def _refresh_request(request, actor) -> None:
-    # The requests helper writes refresh_status; until it exists a handout still works.
-    try:
-        from .requests import refresh_status
-    except ImportError:
-        return
-    refresh_status(request=request, actor=actor)
 
 
 def _create_handout(**values) -> Handout:
@@ -284,7 +277,7 @@ def hand_out_reservation(
                 **({"booking": booking.code} if booking is not None else {}),
             },
         )
-        _refresh_request(locked.request, actor)
+        refresh_status(request=locked.request, actor=actor)
     reservation.status = locked.status
     reservation.closed_at = locked.closed_at
     return handout
@@ -324,20 +317,6 @@ def record_no_show(*, booking: Booking, actor) -> Booking:
     return locked
 
 
-def _require_eligible(*, org, household, lines, actor, override_reason) -> None:
-    try:
-        from .eligibility import require
-    except ImportError:  # the eligibility helper's service is not there yet
-        return
-    require(
-        org=org,
-        household=household,
-        lines=lines,
-        actor=actor,
-        override_reason=override_reason,
-    )
-
-
 def hand_out_walk_in(
     *,
     org: Organization,
@@ -366,12 +345,15 @@ def hand_out_walk_in(
         # One household's handouts one at a time: two walk-ins at once cannot both pass
         # a visit-frequency rule that allows one.
         Household.objects.select_for_update().filter(organization=org, pk=household.pk).first()
-        _require_eligible(
+        # A walk-in is itself a visit (counting_visit, the default); checked before the
+        # Handout row exists so it does not count twice.
+        require(
             org=org,
             household=household,
             lines=[(key.item_type, quantity) for key, quantity in wanted],
             actor=actor,
             override_reason=(override_reason or "").strip(),
+            counting_visit=True,
         )
         handout = Handout.objects.create(
             organization=org,

@@ -37,13 +37,12 @@ logger = logging.getLogger(__name__)
 
 Channel = OutgoingMessage.Channel
 Kind = OutgoingMessage.Kind
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
 def site_url(base_url: str | None = None) -> str:
     """The server's address for links in messages, without a trailing slash."""
-    url = base_url or getattr(settings, "KINDRED_BASE_URL", "") or DEFAULT_BASE_URL
+    url = base_url or settings.KINDRED_BASE_URL
     return url.rstrip("/")
 
 

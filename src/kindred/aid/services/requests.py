@@ -29,6 +29,7 @@ from kindred.people.models import Household, HouseholdMember, Person
 
 from ..models import HelpRequest, NeedLine, Reservation, ReservationLine
 from .common import AidError, number_for
+from .eligibility import active_rules, describe, explain, require
 
 AUDIT: dict = {
     "aid.request_created": gettext_lazy("Help request registered"),
@@ -468,58 +469,34 @@ def start_review(*, request: HelpRequest, actor: User | None) -> HelpRequest:
     return request
 
 
-def _explanation(results: Any) -> list[dict]:
-    """The eligibility module's failures as [{"rule", "passed", "message"}]."""
-    explanation = []
-    for item in results or []:
-        if isinstance(item, Mapping):
-            rule, message = item.get("rule"), item.get("message")
-            passed = bool(item.get("passed", False))
-        else:
-            rule, message = getattr(item, "rule", None), getattr(item, "message", "")
-            passed = bool(getattr(item, "passed", False))
-        explanation.append(
-            {"rule": getattr(rule, "pk", rule), "passed": passed, "message": str(message or "")}
-        )
-    return explanation
-
-
 def check_eligibility(
     *, request: HelpRequest, actor: User | None, override_reason: str = ""
 ) -> list[dict]:
     """Ask the eligibility rules about this request's open lines. Raises NotEligible when a
-    rule fails and no override reason is given (the eligibility module records the
-    override when one is). Returns the explanation: every active rule, passed or not."""
-    from . import eligibility
-
-    require = getattr(eligibility, "require", None)
-    if require is None:  # the eligibility module is not there yet
-        return []
+    rule fails and no override reason is given (`eligibility.require` records the
+    override when one is). Returns the explanation: every active rule, passed or not, as
+    [{"rule", "kind", "passed", "message"}]."""
     lines = [
         (line.item_type, line.quantity - line.handed_out)
         for line in NeedLine.objects.filter(request=request, cancelled=False).select_related(
             "item_type"
         )
     ]
-    failures = _explanation(
-        require(
-            org=request.organization,
-            household=request.household,
-            lines=lines,
-            actor=actor,
-            request=request,
-            override_reason=override_reason,
-        )
+    failures = require(
+        org=request.organization,
+        household=request.household,
+        lines=lines,
+        actor=actor,
+        request=request,
+        override_reason=override_reason,
     )
-    failed = {item["rule"] for item in failures}
-    rules = getattr(eligibility, "active_rules", lambda org: [])(request.organization)
-    describe = getattr(eligibility, "describe", str)
+    failed = {failure.rule.pk for failure in failures}
     passed = [
-        {"rule": rule.pk, "passed": True, "message": str(describe(rule))}
-        for rule in rules
+        {"rule": rule.pk, "kind": rule.kind, "passed": True, "message": describe(rule)}
+        for rule in active_rules(request.organization)
         if rule.pk not in failed
     ]
-    return failures + passed
+    return explain(failures) + passed
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from kindred.goods.services.common import StockError
 
 from ..models import Reservation
 from .common import AidError
+from .requests import refresh_status
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +65,6 @@ def _release(reservation: Reservation, *, status: str, actor, reason: str, actio
     )
 
 
-def _refresh_request(reservation: Reservation, actor) -> None:
-    from .requests import refresh_status
-
-    refresh_status(request=reservation.request, actor=actor)
-
-
 def cancel_reservation(*, reservation: Reservation, actor, reason: str = "") -> Reservation:
     """Cancel an active reservation: its units become available again."""
     with transaction.atomic():
@@ -87,7 +82,7 @@ def cancel_reservation(*, reservation: Reservation, actor, reason: str = "") -> 
             reason=reason.strip()[:300],
             action="aid.reservation_cancelled",
         )
-        _refresh_request(reservation, actor)
+        refresh_status(request=reservation.request, actor=actor)
     return reservation
 
 
@@ -122,7 +117,7 @@ def expire_due(*, now=None) -> int:
                     reason="",
                     action="aid.reservation_expired",
                 )
-                _refresh_request(reservation, None)
+                refresh_status(request=reservation.request, actor=None)
                 expired += 1
         except StockError:
             # A balance that no longer holds the reserved units (a bug or a manual fix):

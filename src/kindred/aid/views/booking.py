@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -47,16 +47,12 @@ def _language(request: HttpRequest, booking: Booking) -> str:
     return chosen if chosen in LANGUAGES else messaging.language_of(booking.request)
 
 
-def station_url(request: HttpRequest, booking: Booking) -> str | None:
-    """The absolute URL of the station's page for this booking (what the QR code carries),
-    or None while that page does not exist."""
-    try:
-        url = reverse(
-            "aid:station-booking",
-            kwargs={"org_slug": booking.organization.slug, "code": booking.code},
-        )
-    except NoReverseMatch:
-        return None
+def station_url(request: HttpRequest, booking: Booking) -> str:
+    """The absolute URL of the station's page for this booking (what the QR code carries)."""
+    url = reverse(
+        "aid:station-booking",
+        kwargs={"org_slug": booking.organization.slug, "code": booking.code},
+    )
     return request.build_absolute_uri(url)
 
 

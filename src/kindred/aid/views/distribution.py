@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -104,13 +104,6 @@ def day_edit(request: HttpRequest, day_id: int) -> HttpResponse:
     return render(request, "aid/day_form.html", {"form": form, "day": day}, status=status)
 
 
-def _pick_list_url(org_slug: str, day_id: int) -> str | None:
-    try:
-        return reverse("aid:pick-list", kwargs={"org_slug": org_slug, "day_id": day_id})
-    except NoReverseMatch:
-        return None
-
-
 def _day_page(request: HttpRequest, day: DistributionDay, *, status: int = 200) -> HttpResponse:
     rows, stray = queries.day_slots(day)
     manage = can(request.role, Action.MANAGE_DISTRIBUTION)
@@ -122,7 +115,9 @@ def _day_page(request: HttpRequest, day: DistributionDay, *, status: int = 200) 
         "free": sum(row.slot.free for row in rows),
         "waiting": queries.waiting_count(day) if manage and not day.cancelled else 0,
         "manage": manage,
-        "pick_list_url": _pick_list_url(request.org.slug, day.pk),
+        "pick_list_url": reverse(
+            "aid:pick-list", kwargs={"org_slug": request.org.slug, "day_id": day.pk}
+        ),
         "send_form": SendLinkForm(),
     }
     return render(request, "aid/day_detail.html", context, status=status)

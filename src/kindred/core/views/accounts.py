@@ -78,7 +78,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         language,
         max_age=settings.LANGUAGE_COOKIE_AGE,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
+        secure=settings.LANGUAGE_COOKIE_SECURE,
     )
     return response
 

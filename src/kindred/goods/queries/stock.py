@@ -33,7 +33,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from kindred.core.models import Organization, Site
@@ -500,7 +500,7 @@ def movements(
 
 
 # The pages of the documents that move stock: (model, URL name, URL keyword). Apps above goods
-# add theirs (aid/apps.py: reservations, handouts); a missing page leaves plain text.
+# add theirs (aid/apps.py: reservations, handouts); a kind not listed stays plain text.
 DOCUMENTS: dict[str, tuple[type, str, str]] = {
     "receipt": (DonationReceipt, "goods:receipt", "receipt_id"),
     "sorting": (Sorting, "goods:sorting", "sorting_id"),
@@ -514,10 +514,7 @@ def document_url(org_slug: str, document_type: str, document_id: int | None) -> 
     target = DOCUMENTS.get(document_type)
     if target is None or document_id is None:
         return None
-    try:
-        return reverse(target[1], kwargs={"org_slug": org_slug, target[2]: document_id})
-    except NoReverseMatch:
-        return None
+    return reverse(target[1], kwargs={"org_slug": org_slug, target[2]: document_id})
 
 
 def attach_documents(org: Organization, rows: list[Movement]) -> list[Movement]:

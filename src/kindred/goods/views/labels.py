@@ -5,7 +5,7 @@ import mimetypes
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from kindred.core.models import Site
@@ -20,14 +20,6 @@ from ..models import ItemType, Location, OneOffItem
 from ..queries import labels as queries
 
 ORG = "o/<slug:org_slug>/goods/"
-
-
-def _url_or_none(name: str, **kwargs) -> str | None:
-    """The URL of a page another part of goods provides, or None while it does not exist."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
 
 
 def _int(value: str | None) -> int | None:
@@ -167,9 +159,9 @@ def location_detail(request: HttpRequest, location_id: int) -> HttpResponse:
     page = queries.location_page(org, location)
     transfer_url = None
     if can(request.role, Action.MOVE_STOCK) and page.stock:
-        transfer_url = _url_or_none("goods:transfer-new", org_slug=org.slug)
         # The transfer form (views/operations.py) preselects its from_location.
-        transfer_url = transfer_url and f"{transfer_url}?from_location={location.pk}"
+        new_transfer = reverse("goods:transfer-new", kwargs={"org_slug": org.slug})
+        transfer_url = f"{new_transfer}?from_location={location.pk}"
     return render(
         request,
         "goods/location_detail.html",
@@ -197,8 +189,8 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     org = request.org
     item = _item(request, item_id)
     receipt = item.line.receipt if item.line_id else None
-    receipt_url = receipt and _url_or_none(
-        "goods:receipt", org_slug=org.slug, receipt_id=receipt.pk
+    receipt_url = receipt and reverse(
+        "goods:receipt", kwargs={"org_slug": org.slug, "receipt_id": receipt.pk}
     )
     path = ""
     if item.location_id:

@@ -13,28 +13,32 @@ import time
 
 from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
-from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+
+from kindred.aid.tasks.reminders import enqueue_reminders
+from kindred.aid.tasks.reservations import enqueue_expiry
+from kindred.people.imports import purge_expired
+from kindred.privacy.tasks import enqueue_due_purges
 
 logger = logging.getLogger("kindred.worker")
 
 SCHEDULED = [
-    "kindred.privacy.tasks.enqueue_due_purges",
-    "kindred.people.imports.purge_expired",  # uploaded spreadsheets kept at most a day
-    "kindred.aid.tasks.reservations.enqueue_expiry",  # uncollected reservations back to stock
-    "kindred.aid.tasks.reminders.enqueue_reminders",  # the day before a pickup slot
+    enqueue_due_purges,
+    purge_expired,  # uploaded spreadsheets kept at most a day
+    enqueue_expiry,  # uncollected reservations back to stock
+    enqueue_reminders,  # the day before a pickup slot
 ]
 SCHEDULE_INTERVAL = 300  # seconds; a daily job starts at most this late after midnight
 
 
 def run_scheduled() -> None:
-    for path in SCHEDULED:
+    for job in SCHEDULED:
         try:
-            import_string(path)()
+            job()
         except Exception:
             # One failing schedule (a locked SQLite file, a bad row) must not stop the
             # others or the thread: it is logged and tried again at the next tick.
-            logger.exception("Scheduled job %s failed", path)
+            logger.exception("Scheduled job %s.%s failed", job.__module__, job.__qualname__)
         finally:
             close_old_connections()
 
