@@ -111,12 +111,23 @@ def _with_arguments(func: Callable[..., Any], names: list[str]) -> Callable[...,
     return func
 
 
-def shared(builder: Callable[..., Any]) -> Any:
+def shared(builder: Callable[..., Any] | None = None, *, readonly: bool = False) -> Any:
     """Make `builder` a shared fixture of the same name (see the module docstring).
 
     Two fixtures are defined in the caller's module: `<name>__shared`, module-scoped, which
     builds once inside the module transaction, and `<name>`, which hands each test a deep
-    copy inside the test's savepoint (`db`)."""
+    copy inside the test's savepoint (`db`).
+
+    `@shared(readonly=True)` hands out the built objects themselves, for large data that
+    tests only read ids and values from (the permission matrix's world): copying it would
+    cost more than the request under test. A test must not change such objects in memory;
+    what it writes to the database is still rolled back."""
+    if builder is None:
+        return lambda builder: _shared(builder, readonly=readonly, caller=sys._getframe(1))
+    return _shared(builder, readonly=readonly, caller=sys._getframe(1))
+
+
+def _shared(builder: Callable[..., Any], *, readonly: bool, caller: Any) -> Any:
     name = builder.__name__
     needs = [dep + SUFFIX for dep in inspect.signature(builder).parameters]
 
@@ -131,10 +142,10 @@ def shared(builder: Callable[..., Any]) -> Any:
                 f"{request.node.nodeid}: {name} is shared data, which a test that commits "
                 "(transaction=True, live_server) cannot use; build its data in the test"
             )
-        return copy.deepcopy(originals[name + SUFFIX], shared_memo)
+        original = originals[name + SUFFIX]
+        return original if readonly else copy.deepcopy(original, shared_memo)
 
-    caller = sys._getframe(1).f_globals
-    caller[name + SUFFIX] = pytest.fixture(
+    caller.f_globals[name + SUFFIX] = pytest.fixture(
         _with_arguments(built, ["module_transaction", *needs]), scope="module", name=name + SUFFIX
     )
     per_test.__doc__ = builder.__doc__

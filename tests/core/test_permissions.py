@@ -1101,14 +1101,14 @@ API = _declared(API)
 ENDPOINTS = PAGES + API
 
 
-@shared
+@shared(readonly=True)
 def matrix_world(personas) -> World:
-    """The matrix's world, once per module (tests/shared.py)."""
+    """The matrix's world, once per module (tests/shared.py); requests point at its ids."""
     members = {role: getattr(personas, role.value) for role in Role}
     return build_world(personas.org, members)
 
 
-@shared
+@shared(readonly=True)
 def doors(personas) -> dict[int, Door]:
     """Each persona's two ways in, made once per module: a logged-in browser session and a
     personal API token of the organisation the persona belongs to."""
