@@ -144,3 +144,23 @@ def test_send_link_needs_no_body_and_refuses_a_household_without_address(org, si
     assert response.status_code == 409
     assert response.json()["errors"][0]["field"] == "channel"
     assert snapshot(org) == before
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_day_s_hours_with_a_utc_offset_are_refused(call, site, method):
+    """A day's hours are the site's wall-clock times: "10:00+01:00" used to meet a stored
+    naive time in a comparison (PATCH) or the database (POST), a 500."""
+    day = {
+        "site_id": site.pk,
+        "date": future().isoformat(),
+        "starts_at": "10:00",
+        "ends_at": "11:00",
+    }
+    if method == "patch":
+        created = call("post", "/days", day)
+        assert created.status_code == 201, created.json()
+        response = call("patch", f"/days/{created.json()['id']}", {"starts_at": "10:30+01:00"})
+    else:
+        response = call("post", "/days", {**day, "starts_at": "10:00Z", "ends_at": "11:00Z"})
+    assert response.status_code == 422, response.json()
+    assert response.json()["errors"][0]["field"] == "starts_at"

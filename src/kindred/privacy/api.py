@@ -213,7 +213,7 @@ def rule_put(request: HttpRequest, slug: str, payload: RetentionRuleIn):
     return _rule_out(rule)
 
 
-class CandidateOut(Schema):
+class PurgeCandidateOut(Schema):
     person_id: int
     name: str
     last_activity: date
@@ -229,7 +229,7 @@ class PreviewFilter(Schema):
 
 @router.get(
     "/organizations/{slug}/retention-rule/preview",
-    response={200: list[CandidateOut], **ERRORS},
+    response={200: list[PurgeCandidateOut], **ERRORS},
     summary="Who the next purge would anonymise, and why",
 )
 @org_endpoint(Action.HANDLE_PRIVACY)

@@ -83,7 +83,7 @@ class RunDetailOut(RunOut):
     lines: list[ProposalLineOut]
 
 
-class LineIn(Schema):
+class RunLineIn(Schema):
     need_id: Id
     balance_id: Id
     quantity: int = Field(..., ge=0, le=1_000_000, description="0 removes the line.")
@@ -206,7 +206,7 @@ def run_detail(request: HttpRequest, slug: str, run_id: Id):
     summary="Change one line of a proposal (quantity 0 removes it)",
 )
 @org_endpoint(Action.ALLOCATE)
-def run_change_line(request: HttpRequest, slug: str, run_id: Id, payload: LineIn):
+def run_change_line(request: HttpRequest, slug: str, run_id: Id, payload: RunLineIn):
     run = _run(request, run_id)
     need = NeedLine.objects.filter(organization=request.org, pk=payload.need_id).first()
     if need is None:

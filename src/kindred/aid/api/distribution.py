@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import WithJsonSchema
 
 from kindred.api.auth import org_endpoint
 from kindred.api.pagination import PagePagination
@@ -28,13 +29,19 @@ from .common import ORG, router
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A day's hours are the site's wall-clock times, "09:30" or "09:30:00", without a UTC offset
+# (which the JSON Schema format "time" would require: the service refuses one).
+LocalTime = Annotated[
+    time,
+    WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"}),
+]
 
 
 class DayIn(Schema):
     site_id: Id
     date: Date
-    starts_at: time
-    ends_at: time
+    starts_at: LocalTime
+    ends_at: LocalTime
     slot_minutes: int = Field(15, ge=1, le=32000)
     capacity: int = Field(4, ge=1, le=32000)
     note: str = Field("", max_length=300)
@@ -43,8 +50,8 @@ class DayIn(Schema):
 class DayPatch(Schema):
     site_id: Id | None = None
     date: Date | None = None
-    starts_at: time | None = None
-    ends_at: time | None = None
+    starts_at: LocalTime | None = None
+    ends_at: LocalTime | None = None
     slot_minutes: int | None = Field(None, ge=1, le=32000)
     capacity: int | None = Field(None, ge=1, le=32000)
     note: str | None = Field(None, max_length=300)
@@ -54,8 +61,8 @@ class DayOut(Schema):
     id: int
     site_id: int
     date: Date
-    starts_at: time
-    ends_at: time
+    starts_at: LocalTime
+    ends_at: LocalTime
     slot_minutes: int
     capacity: int
     note: str

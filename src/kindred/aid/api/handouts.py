@@ -72,7 +72,7 @@ class HandoutFilter(Schema):
     date_to: date | None = None
 
 
-class LineIn(Schema):
+class HandOutLineIn(Schema):
     line_id: Id = Field(..., description="A line of the reservation.")
     quantity: Units = Field(..., description="Reserved units given (the rest is released).")
 
@@ -87,7 +87,7 @@ class SubstitutionIn(Schema):
 
 
 class HandOutIn(Schema):
-    lines: list[LineIn] | None = Field(
+    lines: list[HandOutLineIn] | None = Field(
         None, max_length=500, description="null: everything reserved."
     )
     substitutions: list[SubstitutionIn] = Field([], max_length=100)
@@ -113,7 +113,7 @@ class WalkInIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class BookingOut(Schema):
+class StationBookingOut(Schema):
     id: int
     code: str
     status: Literal["booked", "cancelled", "attended", "no_show"]
@@ -257,7 +257,7 @@ def reservation_hand_out(request: HttpRequest, slug: str, reservation_id: int, p
 
 @router.post(
     ORG + "/aid/bookings/{booking_id}/no-show",
-    response={200: BookingOut, **ERRORS},
+    response={200: StationBookingOut, **ERRORS},
     summary="Record that the household did not come to its slot",
 )
 @org_endpoint(Action.HAND_OUT)

@@ -129,9 +129,11 @@ def _check_day(day: DistributionDay) -> None:
         raise Invalid(_("Choose one of the organisation's sites."), field="site")
     if not isinstance(day.date, date_type):
         raise Invalid(_("Enter a date."), field="date")
-    if not isinstance(day.starts_at, time):
+    # Hours are the site's wall-clock times: a time with a UTC offset ("10:00+01:00") is
+    # none, and could neither be compared with a stored one nor be stored.
+    if not isinstance(day.starts_at, time) or day.starts_at.tzinfo is not None:
         raise Invalid(_("Enter a time."), field="starts_at")
-    if not isinstance(day.ends_at, time):
+    if not isinstance(day.ends_at, time) or day.ends_at.tzinfo is not None:
         raise Invalid(_("Enter a time."), field="ends_at")
     if day.ends_at <= day.starts_at:
         raise Invalid(_("The day must end after it starts."), field="ends_at")

@@ -35,7 +35,7 @@ GradeName = Literal["new", "good", "used", "worn", "unsorted"]
 SortName = Literal["newest", "oldest", "date", "-date", "site"]
 
 
-class LineIn(Schema):
+class DonationLineIn(Schema):
     item_type_id: int | None = Field(None, ge=1, le=MAX_ID, description="The item type's id…")
     item_type: str = Field("", max_length=60, description="…or its code, e.g. toy.")
     size: str = Field("", max_length=10, description="In the item type's size system.")
@@ -60,12 +60,12 @@ class ReceiptIn(Schema):
     idempotency_key: str = Field(
         "", max_length=64, description="Or the Idempotency-Key header: one receipt per key."
     )
-    lines: list[LineIn] = Field(..., min_length=1, max_length=services.MAX_LINES)
+    lines: list[DonationLineIn] = Field(..., min_length=1, max_length=services.MAX_LINES)
 
 
-class CorrectionIn(Schema):
+class ReceiptCorrectionIn(Schema):
     reason: str = Field(..., min_length=1, max_length=300)
-    lines: list[LineIn] = Field(..., min_length=1, max_length=services.MAX_LINES)
+    lines: list[DonationLineIn] = Field(..., min_length=1, max_length=services.MAX_LINES)
 
 
 class LineOut(Schema):
@@ -152,7 +152,9 @@ def _detail(receipt: DonationReceipt) -> dict:
     }
 
 
-def _lines(request: HttpRequest, site: Site, lines: list[LineIn]) -> list[services.ReceiptLineIn]:
+def _lines(
+    request: HttpRequest, site: Site, lines: list[DonationLineIn]
+) -> list[services.ReceiptLineIn]:
     org = request.org
     default = queries.default_location(site)
     result = []
@@ -260,7 +262,7 @@ def receipt_detail(request: HttpRequest, slug: str, receipt_id: int):
     summary="Correct a receipt: its lines are reversed and replaced",
 )
 @org_endpoint(Action.ADJUST_STOCK)
-def receipt_correct(request: HttpRequest, slug: str, receipt_id: int, payload: CorrectionIn):
+def receipt_correct(request: HttpRequest, slug: str, receipt_id: int, payload: ReceiptCorrectionIn):
     receipt = _receipt(request, receipt_id)
     receipt = services.correct_receipt(
         org=request.org,
