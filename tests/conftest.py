@@ -74,13 +74,14 @@ def pytest_collection_modifyitems(config, items):
     run, so a missing browser fails them instead."""
     if IN_CI and ON_POSTGRES:
         _deselect(config, items, _is_slow)
-    # Modules with a long test (slow suites, PostgreSQL races) first, whole (their shared
-    # data is built once), so that pytest-xdist starts the long tests early instead of
-    # waiting for them at the end.
+    # Modules with a long test (the slow suites, PostgreSQL races) first, whole (their
+    # shared data is built once), so that pytest-xdist starts the long tests early instead
+    # of waiting for them at the end. Browser tests stay where they are: Chromium's own
+    # processes would slow the long tests down if they all ran at once.
     long_modules = {
         getattr(item, "module", None)
         for item in items
-        if _is_slow(item) or "postgres" in item.keywords
+        if "slow" in item.keywords or "postgres" in item.keywords
     }
     items.sort(key=lambda item: getattr(item, "module", None) not in long_modules)
     if not ON_POSTGRES:
