@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client, override_settings
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from kindred.aid import models as aid_models
@@ -197,7 +198,12 @@ def api_caller(org: Organization, user: User, prefix: str):
     """`call(method, path, data=None)` on the API as `user` with a fresh token, paths under
     `prefix` (e.g. "/api/v1/organizations/home/goods"); `data` goes as JSON."""
     client = Client()
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token(org, user)}"}
+    raw = api_token(org, user)
+    # Used just now, as by a client that has been working: the request under test does not
+    # refresh "last used" (a write a refusal must not make for its own sake).
+    with scopes_disabled():
+        ApiToken.objects.filter(token_hash=ApiToken.hash(raw)).update(last_used_at=timezone.now())
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
     def call(method: str, path: str, data=None):
         kwargs = {"content_type": "application/json"} if data is not None else {}
@@ -464,19 +470,26 @@ def client_for():
 # CI stops at once with one loud message; a laptop skips every test with a one-line reason.
 
 
+def postgres_params(url: str) -> dict:
+    """psycopg.connect() keywords for the server of a DATABASE_URL (any database name)."""
+    import dj_database_url
+
+    db = dj_database_url.parse(url)
+    return {
+        "host": db["HOST"] or None,
+        "port": db["PORT"] or None,
+        "user": db["USER"] or None,
+        "password": db["PASSWORD"] or None,
+    }
+
+
 def _postgres_problem(url: str) -> str | None:
     import dj_database_url
     import psycopg
 
     db = dj_database_url.parse(url)
     where = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-    params = {
-        "host": db["HOST"] or None,
-        "port": db["PORT"] or None,
-        "user": db["USER"] or None,
-        "password": db["PASSWORD"] or None,
-        "connect_timeout": 5,
-    }
+    params = {**postgres_params(url), "connect_timeout": 5}
     # The test database is created through the maintenance database "postgres", so the
     # server counts as reachable when either that or the configured database answers.
     error: Exception | None = None

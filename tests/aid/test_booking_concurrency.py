@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 # Committing tests get personas of their own (tests/committing.py).
-org, site = committing.org, committing.site
+personas = committing.personas
 
 
 @pytest.fixture(autouse=True)

@@ -137,6 +137,4 @@ def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
 
 # Browser tests run against a live server, so their data is committed: personas of their
 # own, built for each test (tests/committing.py), instead of the shared ones.
-org, other_org, admin = committing.org, committing.other_org, committing.admin
-coordinator, volunteer, referrer = committing.coordinator, committing.volunteer, committing.referrer
-fundraiser, outsider, site = committing.fundraiser, committing.outsider, committing.site
+personas = committing.personas

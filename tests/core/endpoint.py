@@ -14,11 +14,11 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scopes_disabled
 
-from kindred.core import services
 from kindred.core.models import ApiToken, Organization
 from kindred.core.roles import Action
+from tests.conftest import api_token
 
 World = Any  # test_permissions.World
 
@@ -126,11 +126,10 @@ class Door:
         session = client.session
         session["kindred_org"] = org.slug  # what org_view would otherwise write on a visit
         session.save()
-        with scope(organization=org):
-            token, raw = services.create_api_token(org=org, user=user, name="matrix")
+        raw = api_token(org, user)
         # "Last used" lies ahead, so no request under test refreshes it (a write).
         with scopes_disabled():
-            ApiToken.objects.filter(pk=token.pk).update(
+            ApiToken.objects.filter(token_hash=ApiToken.hash(raw)).update(
                 last_used_at=timezone.now() + timedelta(days=1)
             )
         return cls(client.cookies[settings.SESSION_COOKIE_NAME].value, raw)

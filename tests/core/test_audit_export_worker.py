@@ -16,7 +16,7 @@ from tests.conftest import make_site
 from . import test_audit_export as export
 
 # Committing tests get personas of their own (tests/committing.py).
-org, admin = committing.org, committing.admin
+personas = committing.personas
 
 
 @pytest.fixture(autouse=True)

@@ -11,11 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import dj_database_url
 import psycopg
 from django.core.management import call_command
 from django.db import connection
 
+from tests.conftest import postgres_params
 from tests.schema import schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,14 +31,8 @@ def _fresh_database(tmp_path) -> tuple[str, callable]:
     if connection.vendor != "postgresql":
         return f"sqlite:///{tmp_path / 'migrated.sqlite3'}", lambda: None
     url = os.environ["DATABASE_URL"]
-    settings = dj_database_url.parse(url)
     name = f"kindred_migrations_{os.getpid()}"
-    params = {
-        "host": settings["HOST"] or None,
-        "port": settings["PORT"] or None,
-        "user": settings["USER"] or None,
-        "password": settings["PASSWORD"] or None,
-    }
+    params = postgres_params(url)
 
     def run(sql: str) -> None:
         with psycopg.connect(dbname="postgres", autocommit=True, **params) as maintenance:

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 # Committing tests get personas of their own (tests/committing.py).
-org = committing.org
+personas = committing.personas
 Kind = Movement.Kind
 
 

@@ -11,7 +11,7 @@ from tests import committing
 from tests.conftest import make_location, stock
 
 # Committing tests get personas of their own (tests/committing.py).
-org = committing.org
+personas = committing.personas
 
 
 @pytest.mark.django_db(transaction=True)  # the runner closes the connection when done
