@@ -7,6 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The suite runs on every core (pytest-xdist); PYTEST_ARGS= runs it in one process.
 PYTEST_ARGS ?= -n auto
+# Python may cache compiled modules (and pytest its rewritten tests) even where the
+# environment says not to: half of each worker's start-up is compiling them again.
+export PYTHONDONTWRITEBYTECODE :=
 # Line coverage of src/kindred is printed by every `make test`; below COV_MIN per cent the
 # run fails (CI sets it for its complete run; 0 here, so a partial run never fails on it).
 COV_MIN ?= 0

@@ -220,16 +220,16 @@ def body_tables(org: Organization) -> dict[str, list]:
     return tables
 
 
-def with_rows(body, path: str, tables: dict[str, list], pick, wanted=lambda value: True):
-    """`body` with `pick(pool)` in place of each value of ours (`body_pool`) that is
-    `wanted`. Other values, and bodies that are no JSON object, stay as they are."""
+def with_rows(body, path: str, tables: dict[str, list], pick):
+    """`body` with `pick(pool)` in place of each value of ours (`body_pool`). Other values,
+    and bodies that are no JSON object, stay as they are."""
 
     def swap(field: str, value):
         if isinstance(value, list) and value and all(_scalar(v) for v in value):
             return [swap(field, v) for v in value]  # e.g. site_ids
         pool = body_pool(tables, path, field, value) if _scalar(value) else None
         if pool:
-            return pick(pool) if wanted(value) else value
+            return pick(pool)
         return walk(value)
 
     def walk(node):

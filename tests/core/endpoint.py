@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.test import Client
+from django.test.client import ClientHandler
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -112,6 +113,9 @@ class GhostWorld:
         return Ghost()
 
 
+HANDLER = ClientHandler(enforce_csrf_checks=False)  # as Client() makes it
+
+
 @dataclass(frozen=True)
 class Door:
     """A persona's two ways in: a logged-in session and a personal API token."""
@@ -135,7 +139,8 @@ class Door:
         return cls(client.cookies[settings.SESSION_COOKIE_NAME].value, raw)
 
     def client(self, auth: str) -> tuple[Client, dict]:
-        client = Client()
+        client = Client()  # no cookie of an earlier request
+        client.handler = HANDLER  # middleware loaded once, not per request
         if auth == "session":
             client.cookies[settings.SESSION_COOKIE_NAME] = self.session_key
             return client, {}

@@ -618,24 +618,3 @@ def test_api_outsider_gets_404_for_consents_and_changes_nothing(
 
 
 # Demo ----------------------------------------------------------------------------------------
-
-
-def test_the_demo_persons_have_lawful_bases_and_some_withdrawn_newsletter_consents(db):
-    from kindred.core import demo
-
-    demo.load()
-    with scopes_disabled():
-        counts = (
-            Consent.objects.count(),
-            Consent.objects.filter(withdrawn_at__isnull=False).count(),
-        )
-        demo.load()  # idempotent
-        assert (
-            Consent.objects.count(),
-            Consent.objects.filter(withdrawn_at__isnull=False).count(),
-        ) == counts
-        withdrawn = Consent.objects.filter(withdrawn_at__isnull=False)
-        assert withdrawn.exists() and all(c.purpose.key == "newsletter" for c in withdrawn)
-        in_households = Person.objects.filter(households__isnull=False)
-        assert in_households.exists()
-        assert not in_households.exclude(consents__purpose__key="help-records").exists()

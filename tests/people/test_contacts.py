@@ -716,21 +716,3 @@ def test_api_roles_without_contacts_get_403_and_change_nothing(org, request, com
 
 
 # Demo ----------------------------------------------------------------------------------------
-
-
-def test_the_demo_has_local_companies_with_valid_numbers_and_contact_persons(db):
-    from kindred.core import demo
-    from kindred.core.models import Organization
-
-    demo.load()
-    demo.load()  # idempotent
-    with scopes_disabled():
-        for slug, country in (("hjaelpesporet", "DK"), ("hjarta-till-hjarta", "SE")):
-            org = Organization.objects.get(slug=slug)
-            contacts = list(Contact.objects.filter(organization=org))
-            assert len(contacts) >= 3
-            numbered = [c for c in contacts if c.registration_country == country]
-            assert numbered
-            for c in numbered:
-                assert services.normalise_registration_number(country, c.registration_number)
-            assert ContactPerson.objects.filter(organization=org, is_primary=True).exists()
