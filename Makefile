@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 KINDRED := $(BIN)/kindred
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The suite runs on every core (pytest-xdist); PYTEST_ARGS= runs it in one process.
-PYTEST_ARGS ?= -n auto
+# The suite runs on every core (pytest-xdist), a module on one worker (its shared data is
+# built once), in the order tests/conftest.py gives; PYTEST_ARGS= runs it in one process.
+PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
 # Python may cache compiled modules (and pytest its rewritten tests) even where the
 # environment says not to: half of each worker's start-up is compiling them again.
 export PYTHONDONTWRITEBYTECODE :=

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -61,6 +62,17 @@ def _is_slow(item) -> bool:
     return "slow" in item.keywords or "browser" in item.keywords
 
 
+def _name_each_operation(items) -> None:
+    """pytest 9.2 builds a test's id from its function's name and its `parametrize` ids, and
+    schemathesis' items (one per API operation) have none: all 122 fuzzing tests shared one
+    id, and pytest-xdist's per-module scheduling, which keys tests by id, ran one of them.
+    Each gets its operation in its id, as in its name (tests/api/test_api_fuzz.py checks)."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and item._id.params is None:
+            item._id = item._id.with_params(label)
+
+
 def pytest_collection_modifyitems(config, items):
     """Which tests run where (docs/testing.md).
 
@@ -73,17 +85,21 @@ def pytest_collection_modifyitems(config, items):
 
     Outside CI, browser tests skip with one line when Chromium is missing; in CI they must
     run, so a missing browser fails them instead."""
+    _name_each_operation(items)
     if IN_CI and ON_POSTGRES:
         _deselect(config, items, _is_slow)
     # Modules with a long test (the slow suites, PostgreSQL races) first, whole (their
     # shared data is built once), so that pytest-xdist starts the long tests early instead
     # of waiting for them at the end. Browser tests stay where they are: Chromium's own
     # processes would slow the long tests down if they all ran at once.
+    # With `--dist loadfile` (Makefile) a module runs whole on one worker, so the permission
+    # matrix (a module of thousands of cases) goes first too.
+    sizes = Counter(getattr(item, "module", None) for item in items)
     long_modules = {
         getattr(item, "module", None)
         for item in items
         if "slow" in item.keywords or "postgres" in item.keywords
-    }
+    } | {module for module, size in sizes.items() if size >= 1000}
     items.sort(key=lambda item: getattr(item, "module", None) not in long_modules)
     if not ON_POSTGRES:
         if IN_CI:

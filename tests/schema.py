@@ -37,11 +37,26 @@ def schema(connection) -> dict[str, dict]:
     return json.loads(json.dumps(tables))
 
 
-if __name__ == "__main__":  # `python -m tests.schema`: migrate, then print the schema
-    import django
+def check_and_migrate() -> dict:
+    """What `makemigrations --check` finds unwritten (empty if nothing), then the schema the
+    migrations build."""
+    import io
+
     from django.core.management import call_command
     from django.db import connection
 
-    django.setup()
+    found = io.StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=found, verbosity=1)
+        unwritten = ""
+    except SystemExit:  # exit status 1: a model changed without its migration
+        unwritten = found.getvalue() or "makemigrations --check failed"
     call_command("migrate", verbosity=0, interactive=False)
-    json.dump(schema(connection), sys.stdout)
+    return {"unwritten": unwritten, "schema": schema(connection)}
+
+
+if __name__ == "__main__":  # `python -m tests.schema`: the above on DATABASE_URL, as JSON
+    import django
+
+    django.setup()
+    json.dump(check_and_migrate(), sys.stdout)

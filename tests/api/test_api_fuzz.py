@@ -239,6 +239,17 @@ def test_an_undocumented_method_is_a_405_with_the_error_shape(org, admin):
         assert isinstance(body["detail"], str) and isinstance(body["errors"], list)
 
 
+def test_each_operation_is_a_test_with_an_id_of_its_own(request):
+    """pytest-xdist schedules tests by id: fuzzing tests sharing one would run once."""
+    ids = [
+        item.nodeid
+        for item in request.session.items
+        if item.module is request.module and hasattr(item, "operation_label")
+    ]
+    assert len(ids) == len(set(ids))
+    assert all(item.endswith("]") for item in ids)
+
+
 def test_every_id_in_a_path_names_a_table():
     """Each operation's ids are drawn from a table (fuzz_support.ROWS): a new endpoint with
     ids gets real rows too, or this fails."""
