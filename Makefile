@@ -15,6 +15,8 @@ export PYTHONDONTWRITEBYTECODE :=
 # run fails (CI sets it for its complete run; 0 here, so a partial run never fails on it).
 COV_MIN ?= 0
 COVERAGE ?= --cov=kindred --cov-report=term:skip-covered --cov-fail-under=$(COV_MIN)
+# On Python 3.12+ coverage listens through sys.monitoring, which costs a fraction of 3.11's
+# trace function (docs/decisions/0015-python-3-12-for-the-test-suite.md).
 
 .PHONY: run test lint format bench messages compilemessages install install-dev clean
 
@@ -47,7 +49,8 @@ test: install-dev compilemessages
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src/kindred/allocation
-	$(BIN)/python -m pytest $(PYTEST_ARGS) $(COVERAGE)
+	COVERAGE_CORE=$$($(BIN)/python -c 'import sys; print("sysmon" if sys.version_info >= (3, 12) else "ctrace")') \
+		$(BIN)/python -m pytest $(PYTEST_ARGS) $(COVERAGE)
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench

@@ -1139,10 +1139,6 @@ def _sent(endpoint: Endpoint, door: Door, world, auth: str) -> Answer:
 DENIED = [(role, e) for role in Role for e in ENDPOINTS if not can(role, e.action)]
 
 
-# Not traced for coverage (no_cover): the lines they run, the decorators' refusals and the
-# error pages, are run by each app's own refusal tests as well (line coverage is the same
-# without them, measured), and tracing 1,203 requests cost 12 s of a worker.
-@pytest.mark.no_cover
 @pytest.mark.parametrize(("role", "endpoint"), DENIED, ids=[f"{r}-{e}" for r, e in DENIED])
 def test_each_role_is_refused_what_the_permission_table_denies(role, endpoint, cast, doors):
     user = getattr(cast, role.value)
@@ -1161,7 +1157,6 @@ OUTSIDER_CASES = [(e, "session") for e in PAGES] + [
 ]
 
 
-@pytest.mark.no_cover  # as the refusals above
 @pytest.mark.parametrize(
     ("endpoint", "auth"), OUTSIDER_CASES, ids=[f"{e}-{a}" for e, a in OUTSIDER_CASES]
 )
