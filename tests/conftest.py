@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -355,37 +356,47 @@ def audit_count(org: Organization | None = None) -> int:
         return qs.filter(organization=org).count() if org else qs.count()
 
 
+SNAPSHOT_MODELS = (
+    Site,
+    Membership,
+    Organization._meta.get_field("invitations").related_model,
+    ApiToken,
+    Person,
+    Household,
+    HouseholdMember,
+    Contact,
+    ContactPerson,
+    ConsentPurpose,
+    Consent,
+    DuplicateDismissal,
+    *GOODS_MODELS,
+    *AID_MODELS,
+)
+
+
 def snapshot(org: Organization) -> dict:
-    """Everything an organisation owns, to assert that a denied action changed nothing."""
-    with scopes_disabled():
-        org.refresh_from_db()
-        return {
-            "org": [(f.name, getattr(org, f.name)) for f in Organization._meta.fields],
-            "sites": list(Site.objects.filter(organization=org).order_by("pk").values()),
-            "members": list(Membership.objects.filter(organization=org).order_by("pk").values()),
-            "invitations": list(org.invitations.order_by("pk").values()),
-            "tokens": list(ApiToken.objects.filter(organization=org).order_by("pk").values()),
-            "audit": AuditEntry.objects.filter(organization=org).count(),
-            "persons": list(Person.objects.filter(organization=org).order_by("pk").values()),
-            "households": list(Household.objects.filter(organization=org).order_by("pk").values()),
-            "household_members": list(
-                HouseholdMember.objects.filter(organization=org).order_by("pk").values()
-            ),
-            **{
-                model._meta.label: list(
-                    model.objects.filter(organization=org).order_by("pk").values()
-                )
-                for model in (
-                    Contact,
-                    ContactPerson,
-                    ConsentPurpose,
-                    Consent,
-                    DuplicateDismissal,
-                    *GOODS_MODELS,
-                    *AID_MODELS,
-                )
-            },
-        }
+    """Everything an organisation owns, to assert that a denied action changed nothing: its
+    own row and every row of SNAPSHOT_MODELS it owns, as stored (one plain SELECT a table:
+    the ORM's querysets cost nine tenths of the time), and its number of audit entries."""
+    quote = connection.ops.quote_name
+
+    def rows(model, column: str) -> list[tuple]:
+        sql = (
+            f"SELECT * FROM {quote(model._meta.db_table)} WHERE {quote(column)} = %s "
+            f"ORDER BY {quote(model._meta.pk.column)}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [org.pk])
+            return cursor.fetchall()
+
+    def owner(model) -> str:
+        return model._meta.get_field("organization").column
+
+    return {
+        "org": rows(Organization, Organization._meta.pk.column),
+        "audit": audit_count(org),
+        **{model._meta.label: rows(model, owner(model)) for model in SNAPSHOT_MODELS},
+    }
 
 
 @dataclass
