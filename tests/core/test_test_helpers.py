@@ -37,4 +37,3 @@ def test_a_snapshot_sees_a_changed_field_a_new_row_a_deleted_row_and_an_audit_en
     again = snapshot(org)
     make_site(other_org, "Their site", city="Malmö")  # another organisation's row
     assert snapshot(org) == again
-
