@@ -89,12 +89,11 @@ def pytest_collection_modifyitems(config, items):
     _name_each_operation(items)
     if IN_CI and ON_POSTGRES:
         _deselect(config, items, _is_slow)
-    # Modules with a long test (the slow suites, PostgreSQL races) first, whole (their
-    # shared data is built once), so that pytest-xdist starts the long tests early instead
-    # of waiting for them at the end. Browser tests stay where they are: Chromium's own
-    # processes would slow the long tests down if they all ran at once.
-    # With `--dist loadfile` (Makefile) a module runs whole on one worker, so the permission
-    # matrix (a module of thousands of cases) goes first too.
+    # pytest-xdist runs each module whole on one worker, in this order (`--dist loadfile
+    # --no-loadscope-reorder`, Makefile). The long modules go first, so that none starts
+    # last: those with a long test (the slow suites, PostgreSQL races) and those of a
+    # thousand cases or more (the permission matrix). Browser tests stay where they are:
+    # Chromium's own processes would slow the long tests down if they all ran at once.
     sizes = Counter(getattr(item, "module", None) for item in items)
     long_modules = {
         getattr(item, "module", None)
