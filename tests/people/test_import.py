@@ -39,6 +39,14 @@ def _data_dir(settings, tmp_path):
     settings.DATA_DIR.mkdir()
 
 
+def records(org) -> dict:
+    """What an import must leave alone when it imports nothing: everything the organisation
+    owns but the import's record of itself (its batch, its job's progress) and the audit
+    log, which a dry run or a refused run do write (asserted on their own)."""
+    own = {"audit", ImportBatch._meta.label, TaskProgress._meta.label}
+    return {table: rows for table, rows in snapshot(org).items() if table not in own}
+
+
 def url(name: str, org, *args) -> str:
     return reverse(f"people:{name}", args=[org.slug, *args])
 
@@ -211,7 +219,7 @@ def test_the_dry_run_lists_each_problem_by_row_and_column_in_the_members_languag
         ],
     )
     client = client_for(coordinator)
-    before = snapshot(org)
+    before = records(org)
 
     batch = checked(client, org, path, django_capture_on_commit_callbacks)
 
@@ -237,8 +245,7 @@ def test_the_dry_run_lists_each_problem_by_row_and_column_in_the_members_languag
     assert "CPR-nummeret indeholder ikke en gyldig fødselsdato." in page
     assert 'class="num">4</td>' in page
     # Nothing but the upload and the check is recorded.
-    after = snapshot(org)
-    assert {**after, "audit": 0} == {**before, "audit": 0}
+    assert records(org) == before
     assert audit_actions(org)[-2:] == ["people.import_uploaded", "people.import_checked"]
 
 
@@ -307,14 +314,13 @@ def test_all_or_nothing_imports_nothing_when_one_row_is_bad(
     batch = checked(
         client, org, write_csv(tmp_path / "m.csv", MIXED), django_capture_on_commit_callbacks
     )
-    before, last = snapshot(org), last_audit_id(org)
+    before, last = records(org), last_audit_id(org)
 
     response = run(client, org, batch, django_capture_on_commit_callbacks, "all_or_nothing")
 
     assert response.status_code == 302
     assert batch.status == ImportBatch.Status.REFUSED
-    after = snapshot(org)
-    assert {**after, "audit": 0} == {**before, "audit": 0}  # no person, household or member
+    assert records(org) == before  # no person, household or member
     assert audit_actions(org, after=last) == ["people.import_started", "people.import_refused"]
     assert items(batch) == [(3, "D", "Phone", "Enter a phone number, e.g. +45 12 34 56 78.")]
     page = client.get(url("import-batch", org, batch.pk)).content.decode()
