@@ -45,7 +45,6 @@ LARGE_EXAMPLE = generate(
 )
 
 
-@pytest.mark.no_cover  # the small instances run the same lines; tracing doubled its time
 @settings(
     max_examples=25,
     deadline=None,

@@ -572,7 +572,6 @@ def machine(world: World):
 
 
 @pytest.mark.slow
-@pytest.mark.no_cover  # random walks: coverage would double its time and vary run to run
 def test_random_goods_operations_keep_the_ledger_right(org, other_org, swedish):  # noqa: F811
     swedish(
         NOT_ENOUGH,
