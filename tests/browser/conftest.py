@@ -132,7 +132,7 @@ def submit_login(page: Page, email: str, password: str) -> None:
 def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     submit_login(page, email, password)
-    expect(page.locator("nav.mainnav")).to_be_visible()
+    expect(page.locator("details.user-menu")).to_be_visible()  # signed in
 
 
 # Browser tests run against a live server, so their data is committed: personas of their

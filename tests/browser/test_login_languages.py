@@ -22,23 +22,40 @@ from tests.conftest import PASSWORD, make_site, make_user
 
 pytestmark = pytest.mark.browser
 
-# The main navigation as the administrator sees it, in order.
+# The navigation as the administrator sees it, in order: area by area, as the apps declare
+# it (their contrib.py), the areas' own names in between.
 NAV = (
-    "Dashboard",
-    "Sites",
+    "Home",
     "Persons",
     "Households",
+    "Possible duplicates",
     "Contacts",
+    "Import",
     "Stock",
     "Intake table",
+    "Donation receipts",
+    "Sortings",
+    "Transfers",
+    "Stock counts",
+    "Disposal",
+    "Catalogue",
+    "Locations",
+    "Print labels",
     "Help requests",
+    "Allocation",
     "Distribution",
+    "Reservations",
     "Handout station",
+    "Eligibility rules",
+    "Sites",
     "Members",
     "Audit log",
     "Privacy",
     "Settings",
+    "Consent purposes",
+    "Who may do what",
 )
+AREAS = ("People", "Goods", "Aid", "Administration")
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 WRONG_PASSWORD = "not-the-password"
 
@@ -61,9 +78,11 @@ def test_admin_logs_in_and_switches_through_all_six_languages(page: Page, org, a
     for lang in [*LANGUAGE_CODES[1:], "en"]:
         choose_language(page, lang)
         expected = translated(lang, *NAV)
-        expect(page.locator("nav.mainnav a")).to_have_text(list(expected))
+        expect(page.locator("nav.sidenav a")).to_have_text(list(expected))
+        expect(page.locator("nav.sidenav summary")).to_have_text(list(translated(lang, *AREAS)))
         expect(page.locator("details.lang-picker summary")).to_have_text(lang.upper())
-        expect(page).to_have_title(re.compile(rf"^{re.escape(expected[0])} · "))
+        (title,) = translated(lang, "Dashboard")
+        expect(page).to_have_title(re.compile(rf"^{re.escape(title)} · "))
         expect(page).to_have_url(re.compile(rf"/o/{org.slug}/$"))  # stayed on the dashboard
     admin.refresh_from_db()
     assert admin.language == "en"  # the choice is saved on the user
@@ -87,7 +106,7 @@ def test_wrong_password_error_is_in_the_visitors_chosen_language(page: Page, adm
     (message,) = translated("sv", "The e-mail address or password is not correct.")
     expect(page.locator("main .form-errors")).to_have_text(message)
     expect(page.locator("html")).to_have_attribute("lang", "sv")
-    expect(page.locator("nav.mainnav")).to_have_count(0)  # not logged in
+    expect(page.locator("nav.sidenav")).to_have_count(0)  # not logged in
 
 
 @pytest.mark.axes
@@ -111,7 +130,7 @@ def test_sixth_attempt_after_five_wrong_passwords_is_locked_out_even_with_right_
 
     expect(page.locator("main h1")).to_have_text(locked_title)
     expect(page.locator("html")).to_have_attribute("lang", "fi")
-    expect(page.locator("nav.mainnav")).to_have_count(0)
+    expect(page.locator("nav.sidenav")).to_have_count(0)
     page.goto(f"/o/{org.slug}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))  # still not logged in
 
@@ -132,7 +151,19 @@ def test_dashboard_and_members_fit_a_360px_screen(new_page, org, admin, site, la
     expect(page.locator("html")).to_have_attribute("lang", lang)
 
     assert _horizontal_overflow(page) <= 360, "dashboard scrolls sideways at 360 px"
-    links = page.locator("nav.mainnav a")
+    # On a phone the navigation is a drawer behind the Menu button, not the first screen.
+    drawer = page.locator("nav.sidenav")
+    expect(drawer).to_be_hidden()
+    heading = page.locator("main h1").bounding_box()
+    assert heading and heading["y"] + heading["height"] <= 740, "heading not in the first screen"
+    menu_button = page.locator("[data-drawer-toggle]")
+    menu_button.click()
+    expect(drawer).to_be_visible()
+    expect(menu_button).to_have_attribute("aria-expanded", "true")
+    closed = drawer.locator("details:not([open]) > summary")
+    while closed.count():
+        closed.first.click()  # open every area to see every link
+    links = drawer.locator("a")
     expect(links).to_have_count(len(NAV))
     for i in range(len(NAV)):
         link = links.nth(i)
@@ -140,6 +171,10 @@ def test_dashboard_and_members_fit_a_360px_screen(new_page, org, admin, site, la
         expect(link).to_be_visible()
         box = link.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, f"nav link {i} cut off"
+    page.keyboard.press("Escape")  # closes the drawer, focus back on the Menu button
+    expect(drawer).to_be_hidden()
+    expect(menu_button).to_be_focused()
+    menu_button.click()
 
     links.nth(NAV.index("Members")).click()
     expect(page).to_have_url(re.compile(rf"/o/{org.slug}/members/$"))
@@ -152,7 +187,7 @@ def test_keyboard_focus_is_visible(page: Page, admin):
     # Tab (a real keyboard) into the main navigation, so :focus-visible applies.
     for _press in range(30):
         page.keyboard.press("Tab")
-        if page.evaluate("!!document.activeElement.closest('nav.mainnav')"):
+        if page.evaluate("!!document.activeElement.closest('nav.sidenav')"):
             break
     else:
         pytest.fail("the main navigation cannot be reached with the Tab key")
@@ -168,16 +203,21 @@ def test_csp_blocks_nothing_and_htmx_filters_sites_without_reload(
 ):
     make_site(org, "Butikken", city="Aarhus")
     log_in(page, admin.email)
-    nav = page.locator("nav.mainnav")
+    nav = page.locator("nav.sidenav")
 
     for label, path in [
         ("Sites", "sites/"),
         ("Members", "members/"),
         ("Audit log", "audit/"),
-        ("Dashboard", ""),
+        ("Home", ""),
     ]:
         with page.expect_response(re.compile(rf"/o/{org.slug}/{path}$")) as answer:
-            nav.get_by_role("link", name=gettext(label), exact=True).click()
+            link = nav.get_by_role("link", name=gettext(label), exact=True)
+            if not link.is_visible():  # in an area that is not open: open it first
+                name = gettext(label)
+                area = nav.locator("details").filter(has=page.locator(f'a:text-is("{name}")'))
+                area.locator("summary").click()
+            link.click()
         policy = answer.value.headers.get("content-security-policy", "")
         assert "script-src 'self'" in policy and "unsafe-inline" not in policy
         page.wait_for_load_state("load")

@@ -23,7 +23,6 @@ from kindred.aid.models import (
     HelpRequest,
     Reservation,
 )
-from kindred.core.demo import DEMO_DUPLICATES, DEMO_HOUSEHOLDS
 from kindred.core.models import AuditEntry, Membership, Organization, Site, User
 from kindred.core.roles import Role
 from kindred.goods.models import (
@@ -40,6 +39,7 @@ from kindred.goods.models import (
 )
 from kindred.goods.queries import verify_balances
 from kindred.people import services as people_services
+from kindred.people.demo import DEMO_DUPLICATES, DEMO_HOUSEHOLDS
 from kindred.people.models import (
     Consent,
     Contact,

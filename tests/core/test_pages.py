@@ -56,8 +56,8 @@ def test_admin_dashboard_shows_sites_members_and_recent_changes(org, admin, site
     assert response.status_code == 200
     body = text(response)
     assert "Lageret" in body
-    assert 'id="members-h"' in body
-    assert 'id="audit-h"' in body
+    assert 'id="card-members-h"' in body
+    assert 'id="card-audit-h"' in body
     assert "site.created" in body or "Site added" in body
 
 
@@ -66,15 +66,15 @@ def test_coordinator_dashboard_shows_members_but_not_the_audit_log(
 ):
     body = text(client_for(coordinator).get(url("dashboard", org)))
     assert "Lageret" in body
-    assert 'id="members-h"' in body
-    assert 'id="audit-h"' not in body
+    assert 'id="card-members-h"' in body
+    assert 'id="card-audit-h"' not in body
 
 
 def test_volunteer_dashboard_shows_sites_but_not_members_or_audit(org, volunteer, site, client_for):
     body = text(client_for(volunteer).get(url("dashboard", org)))
     assert "Lageret" in body
-    assert 'id="members-h"' not in body
-    assert 'id="audit-h"' not in body
+    assert 'id="card-members-h"' not in body
+    assert 'id="card-audit-h"' not in body
     assert url("members", org) not in body
 
 

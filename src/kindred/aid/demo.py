@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.utils import timezone, translation
-from django_scopes import scope
+from django.utils import timezone
 
 from kindred.core.models import Organization, Site, User
 from kindred.goods.models import ItemType, Location, StockBalance
@@ -247,16 +245,12 @@ DEMO = {
 }
 
 
-def load() -> None:
-    for slug, spec in DEMO.items():
-        org = Organization.objects.filter(slug=slug).first()
-        if org is None:
-            continue
-        with scope(organization=org), translation.override(org.default_language):
-            if HelpRequest.objects.filter(organization=org).exists():
-                continue
-            with transaction.atomic():
-                _load(org, spec)
+def build(org: Organization) -> None:
+    """Called by `kindred demo` once per demo organisation, in its scope and language."""
+    spec = DEMO.get(org.slug)
+    if spec is None or HelpRequest.objects.filter(organization=org).exists():
+        return
+    _load(org, spec)
 
 
 def _user(spec: Spec, role: str) -> User:

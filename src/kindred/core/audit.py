@@ -18,6 +18,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import declarations
 from .models import AuditEntry, Organization, User
 
 MASK = "•••"
@@ -29,7 +30,8 @@ SENSITIVE_FIELDS = frozenset(
 
 
 # What each action code means, for people reading the log. Codes stay stable in the data
-# and the API; labels follow the reader's language. Later apps add theirs with `register`.
+# and the API; labels follow the reader's language. Apps declare theirs (`audit_labels` in
+# their contrib.py); `labels()` holds core's and every installed app's.
 ACTION_LABELS: dict[str, Any] = {
     "organization.created": _("Organisation created"),
     "organization.updated": _("Organisation settings changed"),
@@ -61,12 +63,13 @@ def via_label(via: str) -> str:
     return str(VIA_LABELS.get(via, via))
 
 
-def register(labels: Mapping[str, Any]) -> None:
-    ACTION_LABELS.update(labels)
+def labels() -> dict[str, Any]:
+    """Every action code's label: core's and the installed apps' declarations."""
+    return {**ACTION_LABELS, **declarations.audit_labels()}
 
 
 def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+    return str(labels().get(action, action))
 
 
 @dataclass(frozen=True)
@@ -182,17 +185,3 @@ def _shown(value: Any, choices: Mapping[str, str]) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     return choices.get(str(value), str(value))
-
-
-# People: spreadsheet import and list exports (people/imports/, people/exports.py) ---------
-register(
-    {
-        "people.import_uploaded": _("Spreadsheet uploaded for import"),
-        "people.import_checked": _("Spreadsheet columns chosen and rows checked"),
-        "people.import_started": _("Spreadsheet import started"),
-        "people.imported": _("Spreadsheet imported"),
-        "people.import_refused": _("Spreadsheet import refused: rows with problems"),
-        "people.import_discarded": _("Spreadsheet import discarded"),
-        "people.exported": _("List of persons or households exported"),
-    }
-)

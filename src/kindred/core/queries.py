@@ -104,22 +104,21 @@ def audit_actions(org: Organization) -> list[str]:
     )
 
 
-def dashboard(org: Organization, *, show_sites: bool, show_members: bool, show_audit: bool) -> dict:
-    data: dict = {}
-    if show_sites:
-        data["site_count"] = Site.objects.filter(organization=org, archived=False).count()
-        data["sites"] = list(
-            Site.objects.filter(organization=org, archived=False).order_by("name")[:8]
-        )
-    if show_members:
-        data["member_count"] = Membership.objects.filter(organization=org).count()
-        data["role_counts"] = _role_counts(org)
-        data["pending_invitations"] = pending_invitations(org).count()
-    if show_audit:
-        data["recent_audit"] = list(
-            AuditEntry.objects.filter(organization=org).order_by("-created_at", "-id")[:10]
-        )
-    return data
+def site_summary(org: Organization) -> dict:
+    sites = Site.objects.filter(organization=org, archived=False)
+    return {"site_count": sites.count(), "sites": list(sites.order_by("name")[:8])}
+
+
+def member_summary(org: Organization) -> dict:
+    return {
+        "member_count": Membership.objects.filter(organization=org).count(),
+        "role_counts": _role_counts(org),
+        "pending_invitations": pending_invitations(org).count(),
+    }
+
+
+def recent_changes(org: Organization, limit: int = 10) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(organization=org).order_by("-created_at", "-id")[:limit])
 
 
 def _role_counts(org: Organization) -> list[tuple[str, int]]:

@@ -8,7 +8,7 @@ E-mails go out after commit.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
-from . import audit, queries, tasks
+from . import audit, declarations, queries, tasks
 from .models import ApiToken, Invitation, Membership, Organization, Site, TaskProgress, User
 from .roles import Role
 
@@ -121,11 +121,6 @@ def update_and_audit(
 
 # Organisations ---------------------------------------------------------------------------
 
-# What every new organisation starts with, registered by the apps that own it (goods: the
-# default catalogue). Each is called as hook(org) inside create_organization's transaction
-# and scope, so a failing hook leaves no half-made organisation behind.
-ORGANIZATION_CREATED: list[Callable[[Organization], object]] = []
-
 
 @transaction.atomic
 def create_organization(
@@ -161,7 +156,10 @@ def create_organization(
     )
     add_member(org=org, user=admin, role=Role.ADMIN, actor=actor)
     with scope(organization=org):
-        for hook in ORGANIZATION_CREATED:
+        # What every new organisation starts with, declared by the apps that own it (goods:
+        # the default catalogue), inside this transaction: a failing hook leaves no
+        # half-made organisation behind.
+        for hook in declarations.organization_created_hooks():
             hook(org)
     return org
 

@@ -14,9 +14,9 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from kindred.core.demo import member
 from kindred.core.models import Organization, Site, User
 from kindred.people.models import Contact, Person
 
@@ -227,25 +227,20 @@ THRESHOLDS = [
 ]
 
 
-def load() -> None:
-    for slug, places in PLACES.items():
-        org = Organization.objects.filter(slug=slug).first()
-        if org is None:
-            continue
-        from django_scopes import scope
-
-        with scope(organization=org), translation.override(org.default_language):
-            services.ensure_default_catalogue(org)
-            where = _locations(org, places)
-            if DonationReceipt.objects.filter(organization=org).exists():
-                continue
-            with transaction.atomic():
-                _history(org, slug, places, where)
+def build(org: Organization) -> None:
+    """Called by `kindred demo` once per demo organisation, in its scope and language."""
+    places = PLACES.get(org.slug)
+    if places is None:
+        return
+    services.ensure_default_catalogue(org)
+    where = _locations(org, places)
+    if DonationReceipt.objects.filter(organization=org).exists():
+        return
+    _history(org, org.slug, places, where)
 
 
 def _user(org: Organization, role: str) -> User:
-    domain = {"hjaelpesporet": "hjaelpesporet.example"}.get(org.slug, "hjartatillhjarta.example")
-    return User.objects.get(email=f"{role}@{domain}")
+    return member(org, role)
 
 
 def _locations(org: Organization, places: Places) -> dict[str, Location]:

@@ -1,5 +1,5 @@
 """Aid services (ARCHITECTURE.md rule 1), one module per subject. Each module lists the
-audit actions it writes in its own `AUDIT` dict; apps.py registers them all."""
+audit actions it writes in its own `AUDIT` dict; contrib.py declares them all."""
 
 from . import (
     allocation,

@@ -4,13 +4,14 @@ from django.conf import settings as django_settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import queries, services, tasks
+from .. import declarations, queries, services, tasks
 from ..forms import ApiTokenForm, AuditFilterForm, InviteForm, OrganizationForm, RoleForm, SiteForm
 from ..models import ApiToken, Invitation, Membership, Site, TaskProgress
 from ..roles import ACTION_LABELS, PERMISSIONS, Action, Role, can
@@ -32,14 +33,13 @@ def _attempt(request: HttpRequest, action, success: str) -> bool:
 
 @org_view(Action.VIEW_DASHBOARD)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    org = request.org
-    data = queries.dashboard(
-        org,
-        show_sites=can(request.role, Action.VIEW_SITES),
-        show_members=can(request.role, Action.VIEW_MEMBERS),
-        show_audit=can(request.role, Action.VIEW_AUDIT),
-    )
-    return render(request, "core/dashboard.html", {"org": org, **data})
+    """Home: the cards the installed apps declare for this role, each with what it built."""
+    cards = []
+    for card in declarations.home_cards(request.role):
+        context = card.build(request)
+        if context is not None:
+            cards.append(render_to_string(card.template, dict(context), request=request))
+    return render(request, "core/dashboard.html", {"org": request.org, "cards": cards})
 
 
 @org_view(Action.EDIT_ORGANIZATION)

@@ -36,23 +36,19 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from kindred.core import declarations
 from kindred.core.models import Organization, Site
 
 from ..catalogue import builtin_name
 from ..models import (
     ZERO,
     Category,
-    DisposalLot,
-    DonationReceipt,
     Grade,
     ItemType,
     Location,
     Movement,
-    Sorting,
     StockBalance,
-    StockCount,
     Threshold,
-    Transfer,
     Unit,
 )
 from ..sizes import SIZES, SizeSystem, size_order
@@ -499,34 +495,40 @@ def movements(
     ).order_by(*order)
 
 
-# The pages of the documents that move stock: (model, URL name, URL keyword). Apps above goods
-# add theirs (aid/apps.py: reservations, handouts); a kind not listed stays plain text.
-DOCUMENTS: dict[str, tuple[type, str, str]] = {
-    "receipt": (DonationReceipt, "goods:receipt", "receipt_id"),
-    "sorting": (Sorting, "goods:sorting", "sorting_id"),
-    "transfer": (Transfer, "goods:transfer", "transfer_id"),
-    "count": (StockCount, "goods:count", "count_id"),
-    "disposal": (DisposalLot, "goods:disposal", "disposal_id"),
-}
+@dataclass(frozen=True)
+class LedgerDocument:
+    """A kind of document that moves stock, with its page: contributed to the extension point
+    "goods.ledger_documents" (goods/contrib.py) by goods and by apps above it (aid:
+    reservations, handouts). A kind nobody declares stays plain text in the history."""
+
+    kind: str
+    model: type
+    url_name: str
+    url_kwarg: str
+
+
+def documents() -> dict[str, LedgerDocument]:
+    return {d.kind: d for d in declarations.extensions("goods.ledger_documents")}
 
 
 def document_url(org_slug: str, document_type: str, document_id: int | None) -> str | None:
-    target = DOCUMENTS.get(document_type)
+    target = documents().get(document_type)
     if target is None or document_id is None:
         return None
-    return reverse(target[1], kwargs={"org_slug": org_slug, target[2]: document_id})
+    return reverse(target.url_name, kwargs={"org_slug": org_slug, target.url_kwarg: document_id})
 
 
 def attach_documents(org: Organization, rows: list[Movement]) -> list[Movement]:
     """Give each movement `document_ref` (R-12, T-3, …) and `document_url` (or None): one
     query per kind of document on the page, never one per row."""
+    known = documents()
     wanted: dict[str, set[int]] = defaultdict(set)
     for m in rows:
-        if m.document_type in DOCUMENTS and m.document_id is not None:
+        if m.document_type in known and m.document_id is not None:
             wanted[m.document_type].add(m.document_id)
     references: dict[tuple[str, int], str] = {}
     for document_type, ids in wanted.items():
-        model = DOCUMENTS[document_type][0]
+        model = known[document_type].model
         for doc in model.objects.filter(organization=org, pk__in=ids).only("number"):
             references[(document_type, doc.pk)] = doc.reference
     for m in rows:

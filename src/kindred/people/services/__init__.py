@@ -34,7 +34,6 @@ from .contacts import (
     update_contact_person,
 )
 from .duplicates import (
-    MERGE_CHECKS,
     MERGE_FIELDS,
     _person_references,
     dismiss_duplicate,
@@ -73,7 +72,6 @@ __all__ = [
     "EARLIEST_BIRTH_YEAR",
     "EARLIEST_CONSENT_YEAR",
     "HOUSEHOLD_FIELDS",
-    "MERGE_CHECKS",
     "MERGE_FIELDS",
     "PERSON_FIELDS",
     "PURPOSE_FIELDS",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from kindred.core import audit
+from kindred.core import audit, declarations
 from kindred.core.models import Organization, User
 from kindred.core.services import (
     Conflict,
@@ -74,16 +75,26 @@ DEFAULT_PURPOSES: dict[str, dict[str, str]] = {
 }
 
 
-# Purposes later apps create when they need them (e.g. goods' donor communication), by key,
-# with gettext_noop texts: shown translated like the defaults, but not created up front.
-APP_PURPOSES: dict[str, dict[str, str]] = {}
+@dataclass(frozen=True)
+class AppPurpose:
+    """A purpose an app above people creates when it needs it (goods: donor communication),
+    contributed to the extension point "people.consent_purposes" (people/contrib.py). Its
+    texts (name, description, wording) are gettext_noop strings: shown translated like the
+    defaults', but the purpose is not created up front."""
+
+    key: str
+    texts: Mapping[str, str]
+
+
+def app_purposes() -> dict[str, Mapping[str, str]]:
+    return {p.key: p.texts for p in declarations.extensions("people.consent_purposes")}
 
 
 def purpose_text(purpose: ConsentPurpose, field: str) -> str:
     """A purpose's name, description or wording as the reader sees it: a default
     purpose's unchanged text in the reader's language, anything else as written."""
     value = getattr(purpose, field)
-    default = DEFAULT_PURPOSES.get(purpose.key) or APP_PURPOSES.get(purpose.key)
+    default = DEFAULT_PURPOSES.get(purpose.key) or app_purposes().get(purpose.key)
     if default is not None and value and value == default[field]:
         return _(value)  # the msgids are marked with gettext_noop above
     return value

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kindred.core import audit
+from kindred.core import audit, declarations
 from kindred.core.models import Organization, User
 from kindred.core.services import (
     Conflict,
@@ -63,11 +64,6 @@ def dismiss_duplicate(
     return dismissal
 
 
-# Checks that may refuse a merge, registered by apps above people (privacy: legal holds):
-# each is called as check(keep, other) and raises a DomainError to refuse.
-MERGE_CHECKS: list = []
-
-
 # What a merge takes from the record that goes: the kept record's own values win; an
 # empty field is filled from the other; `choices` picks the other's value field by field.
 MERGE_FIELDS = tuple(f for f in PERSON_FIELDS if f not in ("birth_year",))
@@ -85,19 +81,12 @@ def merge_conflicts(keep: Person, other: Person) -> list[str]:
 
 
 def _person_references():
-    """Every (model, foreign key field) that points at Person, except the lookup keys."""
-    from django.apps import apps
-
-    for model in apps.get_models():
-        for field in model._meta.get_fields():
-            if (
-                field.concrete
-                and field.is_relation
-                and (field.many_to_one or field.one_to_one)
-                and field.related_model is Person
-                and model is not PersonKey
-            ):
-                yield model, field
+    """Every (model, foreign key field) that points at Person, as the apps declare them
+    (`person_refs`; a system check fails on an undeclared one), except the lookup keys."""
+    for ref in declarations.person_refs():
+        model = apps.get_model(ref.model)
+        if model is not PersonKey:
+            yield model, model._meta.get_field(ref.field)
 
 
 @transaction.atomic
@@ -127,7 +116,9 @@ def merge_persons(
     keep, other = locked[keep.pk], locked[other.pk]
     if keep.anonymised_at or other.anonymised_at:
         raise Conflict(_("An anonymised person cannot be merged."))
-    for check in MERGE_CHECKS:
+    # Apps above people may refuse a merge (privacy: a legal hold): the extension point
+    # "people.merge_checks" (people/contrib.py); each raises a DomainError to refuse.
+    for check in declarations.extensions("people.merge_checks"):
         check(keep, other)
     unknown = set(take_from_other) - set(MERGE_FIELDS)
     if unknown:

@@ -1,6 +1,6 @@
 """`kindred worker`: run background tasks from the database queue (django-tasks-db).
 
-It is also the scheduler: the functions in SCHEDULED run when the worker starts and then
+It is also the scheduler: the functions the apps declare in `scheduled` (contrib.py) run when the worker starts and then
 every SCHEDULE_INTERVAL seconds in a background thread (also once before a `--batch` run,
 so a cron job running `kindred worker --batch` schedules too). Each one only enqueues tasks
 and must be idempotent: safe to call any number of times, from any number of workers
@@ -15,24 +15,15 @@ from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from kindred.aid.tasks.reminders import enqueue_reminders
-from kindred.aid.tasks.reservations import enqueue_expiry
-from kindred.people.imports import purge_expired
-from kindred.privacy.tasks import enqueue_due_purges
+from kindred.core import declarations
 
 logger = logging.getLogger("kindred.worker")
 
-SCHEDULED = [
-    enqueue_due_purges,
-    purge_expired,  # uploaded spreadsheets kept at most a day
-    enqueue_expiry,  # uncollected reservations back to stock
-    enqueue_reminders,  # the day before a pickup slot
-]
 SCHEDULE_INTERVAL = 300  # seconds; a daily job starts at most this late after midnight
 
 
 def run_scheduled() -> None:
-    for job in SCHEDULED:
+    for job in declarations.scheduled_jobs():
         try:
             job()
         except Exception:

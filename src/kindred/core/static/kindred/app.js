@@ -1,6 +1,32 @@
 // Kindred's only page script. No inline scripts anywhere (the Content-Security-Policy forbids them).
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+  // The navigation drawer on narrow screens: the Menu button opens it and moves focus into
+  // it; Escape, the close button or a click outside closes it and gives focus back.
+  function drawer() { return document.getElementById("sidenav"); }
+  function toggleButton() { return document.querySelector("[data-drawer-toggle]"); }
+  function setDrawer(open) {
+    var nav = drawer(), button = toggleButton();
+    if (!nav || !button) return;
+    nav.classList.toggle("open", open);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      var target = nav.querySelector('[aria-current="page"]') || nav.querySelector("a, summary");
+      if (target) target.focus();
+    } else {
+      button.focus();
+    }
+  }
+  function drawerOpen() { var nav = drawer(); return !!nav && nav.classList.contains("open"); }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-drawer-toggle]")) { setDrawer(!drawerOpen()); return; }
+    if (event.target.closest("[data-drawer-close]")) { setDrawer(false); return; }
+    if (drawerOpen() && !event.target.closest("#sidenav")) setDrawer(false);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && drawerOpen()) setDrawer(false);
+  });
   // Buttons with data-confirm ask before submitting their form.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");

@@ -1,0 +1,80 @@
+"""What the aid app adds to Kindred (see kindred/core/declarations.py)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kindred.core.declarations import AppContrib, Area, Nav, PersonRef
+from kindred.core.roles import Action
+from kindred.goods.queries.stock import LedgerDocument
+
+from . import demo
+from .models import Handout, Reservation
+from .services import AUDIT_ACTIONS
+from .tasks.reminders import enqueue_reminders
+from .tasks.reservations import enqueue_expiry
+
+CONTRIB = AppContrib(
+    areas=[Area("aid", _("Aid"), order=30, icon="heart")],
+    nav=[
+        Nav(
+            "aid",
+            "aid:requests",
+            _("Help requests"),
+            Action.VIEW_REQUESTS,
+            10,
+            current=("aid:request*",),
+        ),
+        Nav(
+            "aid",
+            "aid:allocation",
+            _("Allocation"),
+            Action.ALLOCATE,
+            20,
+            current=("aid:allocation*",),
+        ),
+        Nav(
+            "aid",
+            "aid:days",
+            _("Distribution"),
+            Action.VIEW_DISTRIBUTION,
+            30,
+            current=("aid:day*", "aid:booking*", "aid:pick-list"),
+        ),
+        Nav(
+            "aid",
+            "aid:reservations",
+            _("Reservations"),
+            Action.VIEW_DISTRIBUTION,
+            40,
+            current=("aid:reservation*",),
+        ),
+        Nav(
+            "aid",
+            "aid:station",
+            _("Handout station"),
+            Action.HAND_OUT,
+            50,
+            current=("aid:station*",),
+        ),
+        Nav(
+            "aid",
+            "aid:eligibility",
+            _("Eligibility rules"),
+            Action.MANAGE_ELIGIBILITY,
+            60,
+            current=("aid:eligibility*", "aid:settings"),
+        ),
+    ],
+    demo=demo.build,
+    audit_labels=AUDIT_ACTIONS,
+    person_refs=[PersonRef("aid.HelpRequest", "applicant")],
+    scheduled=[
+        enqueue_expiry,  # uncollected reservations back to stock
+        enqueue_reminders,  # the day before a pickup slot
+    ],
+    extends={
+        "goods.ledger_documents": [
+            LedgerDocument("reservation", Reservation, "aid:reservation", "reservation_id"),
+            LedgerDocument("handout", Handout, "aid:station-handout", "handout_id"),
+        ],
+    },
+)

@@ -1,0 +1,7 @@
+from kindred.core import declarations
+
+
+class ExampleConfig(declarations.KindredApp):
+    name = "tests.example_app"
+    label = "example_app"
+    verbose_name = "Example"
