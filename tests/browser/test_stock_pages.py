@@ -48,7 +48,9 @@ def test_a_coordinator_narrows_groups_sorts_and_exports_the_stock(
 ):
     shop = goods
     log_in(page, coordinator.email)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Stock").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.locator("summary", has_text="Goods").click()  # open the Goods area
+    nav.get_by_role("link", name="Stock", exact=True).click()
     expect(page.get_by_role("heading", name="Stock", exact=True)).to_be_visible()
     expect(_rows(page)).to_have_count(7)
     expect(page.locator("#results p.total").first).to_contain_text("Total: 31 units")

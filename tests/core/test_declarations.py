@@ -8,7 +8,9 @@ name what does not exist."""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -17,6 +19,7 @@ from django.test import modify_settings, override_settings
 from django.urls import clear_url_caches, reverse
 from django_scopes import scopes_disabled
 
+import kindred.core
 from kindred.core import audit, declarations
 from kindred.core.checks import declarations_are_valid
 from kindred.core.declarations import Card, Nav, PersonRef
@@ -131,3 +134,18 @@ def test_card_and_nav_permissions_come_from_the_role_table(example_app):
     cards = [c.key for c in declarations.home_cards("volunteer")]
     assert "example.garden" not in cards and "core.sites" in cards
     assert Action.MANAGE_SITES in {n.needs for n in example_app.contrib.nav}
+
+
+def test_core_imports_no_app():
+    """Core knows apps only through their declarations (import-linter will hold every layer)."""
+    apps_above = ("kindred.people", "kindred.privacy", "kindred.goods", "kindred.aid")
+    found = []
+    for path in Path(kindred.core.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            found += [f"{path.name}: {n}" for n in names if n.startswith(apps_above)]
+    assert found == []
