@@ -58,6 +58,7 @@ test: install-dev compilemessages
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src/kindred/allocation
+	$(BIN)/lint-imports --no-cache
 	$(PYTEST) $(PYTEST_ARGS)
 	$(if $(strip $(COVERAGE)),$(BIN)/python tests/report_coverage.py $(COVERAGE) --fail-under $(COV_MIN))
 
@@ -65,6 +66,7 @@ lint: install-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src/kindred/allocation
+	$(BIN)/lint-imports --no-cache
 
 format: install-dev
 	$(BIN)/ruff check --fix src tests bench

@@ -21,36 +21,9 @@ from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
 from . import audit, declarations, queries, tasks
+from .errors import Conflict, DomainError, Invalid, NotFound
 from .models import ApiToken, Invitation, Membership, Organization, Site, TaskProgress, User
 from .roles import Role
-
-
-class DomainError(Exception):
-    """A broken business rule, with a translated message for the user.
-
-    `field` names the input the message is about, when there is one."""
-
-    status = 400
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class NotFound(DomainError):
-    status = 404
-
-
-class Conflict(DomainError):
-    status = 409
-
-
-class Invalid(DomainError):
-    """A value that fails field validation: the API answers 422 like its schema errors."""
-
-    status = 422
-
 
 ORG_FIELDS = ("name", "country", "default_language", "currency", "time_zone")
 SITE_FIELDS = ("name", "kind", "street", "postcode", "city", "country")

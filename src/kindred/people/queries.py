@@ -22,9 +22,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils.translation import gettext as _
 
+from kindred.core.errors import Invalid, NotFound
 from kindred.core.models import AuditEntry, Membership, Organization
 from kindred.core.roles import OWN_RECORDS_ONLY
-from kindred.core.services import Invalid, NotFound
 
 from . import identity, matching, names
 from .keys import context, keys

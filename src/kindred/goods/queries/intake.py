@@ -15,6 +15,7 @@ from kindred.core.models import Membership, Organization, Site
 from kindred.core.roles import Action, can
 from kindred.people.models import Contact, Person
 
+from .. import measures
 from ..models import ZERO, DonationLine, DonationReceipt, ItemType, Location, Movement, Unit
 from ..sizes import sizes_for
 
@@ -89,18 +90,12 @@ def donor_label(receipt: DonationReceipt) -> str:
 
 
 def line_weight(line) -> Decimal:
-    """Kilograms of a line: weighed, or the item type's standard weight per unit."""
-    if line.weight_kg is not None:
-        return line.weight_kg
-    if line.item_type.unit == Unit.KG:
-        return line.quantity
-    return line.quantity * line.item_type.standard_weight_kg
+    """Kilograms of an intake line (measures.line_weight; 0 when nothing tells)."""
+    return measures.line_weight(line.item_type, line.quantity, line.weight_kg) or Decimal("0")
 
 
 def line_value(line) -> Decimal | None:
-    if line.item_type.fair_value is None:
-        return None
-    return line.quantity * line.item_type.fair_value
+    return measures.line_value(line.item_type, line.quantity)
 
 
 @dataclass(frozen=True)

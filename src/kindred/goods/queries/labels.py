@@ -16,8 +16,8 @@ from django.db.models import Q, QuerySet
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
+from kindred.core.errors import DomainError, NotFound
 from kindred.core.models import Organization
-from kindred.core.services import DomainError, NotFound
 
 from ..models import Location, Movement, OneOffItem, StockBalance
 

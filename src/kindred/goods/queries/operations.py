@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from kindred.core.models import Organization
 
+from ..measures import line_weight
 from ..models import (
     ZERO,
     DisposalLot,
@@ -25,7 +26,6 @@ from ..models import (
     Transfer,
     Unit,
 )
-from ..services.disposal import line_weight
 
 CORRECTION = "correction"
 

@@ -21,7 +21,8 @@ from kindred.core import audit
 from kindred.core.models import Organization, Site
 from kindred.core.services import Invalid
 
-from ..models import DisposalLine, DisposalLot, ItemType, Location, Movement, Unit
+from ..measures import line_weight
+from ..models import DisposalLine, DisposalLot, ItemType, Location, Movement
 from . import ledger
 from .common import StockError, next_number
 from .sorting import (
@@ -48,18 +49,6 @@ class DisposalLineIn:
     location: Location
     quantity: Decimal
     weight_kg: Decimal | None = None
-
-
-def line_weight(item_type: ItemType, quantity: Decimal, weight_kg: Decimal | None):
-    """The kilograms of a line: as weighed, else the quantity itself for a kg item type,
-    else quantity x the item type's standard weight (None when that is unknown)."""
-    if weight_kg is not None:
-        return weight_kg
-    if item_type.unit == Unit.KG:
-        return quantity
-    if item_type.standard_weight_kg:
-        return (quantity * item_type.standard_weight_kg).quantize(Decimal("0.001"))
-    return None
 
 
 def record_disposal(

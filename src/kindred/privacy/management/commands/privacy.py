@@ -15,6 +15,8 @@ from django_scopes import scope, scopes_disabled
 from kindred.core.models import Organization
 from kindred.people import identity, services
 from kindred.people.keys import keys
+from kindred.privacy import queries
+from kindred.privacy import services as privacy
 
 
 class Command(BaseCommand):
@@ -66,9 +68,6 @@ class Command(BaseCommand):
         """Each organisation in turn, in its own scope and time zone. A dry run prints names
         (nothing is erased, the operator checks the list); a real run prints record numbers
         only, so the erased names do not survive in a log."""
-        from kindred.privacy import queries
-        from kindred.privacy import services as privacy
-
         with scopes_disabled():
             orgs = Organization.objects.order_by("slug")
             if slug:
