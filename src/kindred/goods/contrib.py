@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.core.declarations import AppContrib, Area, Nav, PersonRef
 from kindred.core.roles import Action
-from kindred.people.services.consent import AppPurpose
+from kindred.people.purposes import AppPurpose
 
 from . import demo
 from .models import DisposalLot, DonationReceipt, Sorting, StockCount, Transfer

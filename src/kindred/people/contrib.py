@@ -7,6 +7,7 @@ from kindred.core.roles import Action
 
 from . import demo
 from .imports import purge_expired
+from .services import ensure_default_purposes
 
 AUDIT_LABELS = {
     "person.created": _("Person registered"),
@@ -104,6 +105,7 @@ CONTRIB = AppContrib(
         PersonRef("people.DuplicateDismissal", "person_b"),
         PersonRef("people.PersonKey", "person"),
     ],
+    on_organization_created=[ensure_default_purposes],  # the default consent purposes
     scheduled=[purge_expired],  # uploaded spreadsheets kept at most a day
     extension_points={
         "people.merge_checks": "check(keep, other): raises a DomainError to refuse a merge",

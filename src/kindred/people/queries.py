@@ -40,6 +40,8 @@ from .models import (
     PersonKey,
     search_key,
 )
+from .purposes import purpose_label, purpose_text
+from .values import identity_message, match_record, normalise_phone
 
 
 def find_by_national_id(org: Organization, country: str, number: str) -> Person | None:
@@ -63,8 +65,6 @@ def lookup_visible_person(
     try:
         identity.normalise(country, number)
     except identity.IdentityError as error:
-        from .services import identity_message
-
         field = "country" if error.reason == "country" else "number"
         raise Invalid(identity_message(error.reason), field=field) from error
     person = find_by_national_id(org, country, number)
@@ -242,8 +242,6 @@ def search_condition(org: Organization, search: str) -> tuple[Q, list[int] | Non
         return Q(email=text.lower()), None  # stored lower-case (services), so the index serves
     if _looks_like_number(text):
         condition = Q(pk__in=[])
-        from .services import normalise_phone
-
         with contextlib.suppress(Invalid):  # not a phone number: perhaps an identity number
             condition |= Q(phone=normalise_phone(text, org.country))
         for country in identity.SUPPORTED_COUNTRIES:
@@ -362,8 +360,6 @@ def duplicate_candidates(
 ) -> list[Candidate]:
     """The stored persons most like `values` (a person's fields, as a form gives them), at
     or above the engine's threshold, best first; `among` narrows to what a member may see."""
-    from .services import match_record
-
     probe = Person(organization=org, **{k: v for k, v in values.items() if v is not None})
     if probe.birth_date and not probe.birth_year:
         probe.birth_year = probe.birth_date.year
@@ -406,8 +402,6 @@ def possible_duplicates(
     different people, best first; `search` keeps the pairs where either name contains it.
     Pairs come from shared blocking keys; a key shared by more than PAIR_BLOCK_LIMIT
     persons is skipped."""
-    from .services import match_record
-
     rows = (
         PersonKey.objects.filter(organization=org, key__startswith="b:")
         .values_list("key", "person_id")
@@ -511,12 +505,10 @@ def contact_people(contact: Contact) -> QuerySet[ContactPerson]:
 
 
 def purposes(org: Organization, *, archived: bool | None = False) -> list[ConsentPurpose]:
-    """The organisation's purposes (the defaults created on first use), each with `label`
+    """The organisation's purposes (the defaults are made with the organisation), each with `label`
     and `current_wording` in the reader's language, sorted by label."""
-    from .services import ensure_default_purposes, purpose_label, purpose_text
-
     found = []
-    for purpose in ensure_default_purposes(org):
+    for purpose in ConsentPurpose.objects.filter(organization=org).order_by("pk"):
         if archived is None or purpose.archived == archived:
             purpose.label = purpose_label(purpose)
             purpose.current_wording = purpose_text(purpose, "wording")

@@ -17,7 +17,7 @@ from kindred.core.models import Organization
 from kindred.goods.models import ItemType
 
 from ..models import Booking, DistributionDay, HelpRequest, Reservation, ReservationLine
-from ..services.distribution import Slot, slots, zone
+from .slots import Slot, slots, waiting_requests, zone
 
 SORTS = {
     "date": ("date", "starts_at", "pk"),
@@ -90,9 +90,7 @@ def day_slots(day: DistributionDay) -> tuple[list[SlotRow], list[Booking]]:
 
 def waiting_count(day: DistributionDay) -> int:
     """Requests with an active reservation at the day's site and no booked slot yet."""
-    from ..services.distribution import _waiting_requests
-
-    return len(_waiting_requests(day))
+    return len(waiting_requests(day))
 
 
 def bookable_requests(org: Organization) -> QuerySet[HelpRequest]:

@@ -11,7 +11,7 @@ from kindred.goods.queries.catalogue import category_tree
 from kindred.people.models import ConsentPurpose, Household
 
 from ..models import EligibilityOverride, EligibilityRule, HelpRequest
-from ..services.eligibility import describe
+from .rule_text import describe
 
 SHOW = {"all": None, "active": True, "inactive": False}
 SORTS = {

@@ -16,13 +16,10 @@ out after commit (services/messaging.py).
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date as date_type
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -33,7 +30,16 @@ from kindred.core import audit
 from kindred.core.models import Organization, Site, User
 from kindred.core.services import Invalid, NotFound
 
-from ..models import Booking, DistributionDay, HelpRequest, Reservation
+from ..models import Booking, DistributionDay, HelpRequest
+from ..queries.slots import (
+    BOOKABLE_REQUESTS,
+    BOOKED,
+    day_bounds,
+    slot_starts,
+    slots,
+)
+from ..queries.slots import _taken_now as _taken
+from ..queries.slots import waiting_requests as _waiting_requests
 from . import messaging
 from .common import AidError
 
@@ -48,11 +54,6 @@ AUDIT: dict = {
     "aid.booking_link_sent": gettext_lazy("Booking link sent to a household"),
 }
 
-BOOKED = Booking.Status.BOOKED
-# Bookings that hold a place in their slot (a cancelled one frees it).
-TAKING = (Booking.Status.BOOKED, Booking.Status.ATTENDED, Booking.Status.NO_SHOW)
-# Requests that may get a pickup slot.
-BOOKABLE_REQUESTS = (HelpRequest.Status.APPROVED, HelpRequest.Status.FULFILLING)
 DAY_FIELDS = ("site", "date", "starts_at", "ends_at", "slot_minutes", "capacity", "note")
 MIN_SLOT_MINUTES = 5
 MAX_SLOT_MINUTES = 600
@@ -62,60 +63,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 
 
-@dataclass(frozen=True)
-class Slot:
-    start: datetime  # aware, in the organisation's time zone
-    end: datetime
-    booked: int
-    free: int
-
-
 # Slots ---------------------------------------------------------------------------------------
-
-
-def zone(org: Organization) -> ZoneInfo:
-    return ZoneInfo(org.time_zone)
-
-
-def slot_starts(day: DistributionDay) -> list[datetime]:
-    """The start of every whole slot of the day. Wall-clock arithmetic in the organisation's
-    zone: a slot at 10:00 stays at 10:00 local time on a daylight-saving day."""
-    tz = zone(day.organization)
-    first = datetime.combine(day.date, day.starts_at, tzinfo=tz)
-    last = datetime.combine(day.date, day.ends_at, tzinfo=tz)
-    step = timedelta(minutes=day.slot_minutes)
-    starts = []
-    current = first
-    while current + step <= last:
-        starts.append(current)
-        current = current + step
-    return starts
-
-
-def _taken(day: DistributionDay, *, exclude: int | None = None) -> Counter:
-    qs = Booking.objects.filter(day=day, status__in=TAKING, slot_start__isnull=False)
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude)
-    return Counter(qs.values_list("slot_start", flat=True))
-
-
-def slots(day: DistributionDay, *, taken: Counter | None = None) -> list[Slot]:
-    """The day's slots with the places booked and free in each."""
-    taken = _taken(day) if taken is None else taken
-    step = timedelta(minutes=day.slot_minutes)
-    result = []
-    for start in slot_starts(day):
-        booked = taken.get(start, 0)
-        result.append(Slot(start, start + step, booked, max(0, day.capacity - booked)))
-    return result
-
-
-def day_bounds(day: DistributionDay) -> tuple[datetime, datetime]:
-    tz = zone(day.organization)
-    return (
-        datetime.combine(day.date, day.starts_at, tzinfo=tz),
-        datetime.combine(day.date, day.ends_at, tzinfo=tz),
-    )
 
 
 # Days ----------------------------------------------------------------------------------------
@@ -521,33 +469,6 @@ def cancel_booking(*, booking: Booking, actor: User | None = None) -> Booking:
 
 
 # Day actions ---------------------------------------------------------------------------------
-
-
-def _waiting_requests(day: DistributionDay) -> list[HelpRequest]:
-    """Requests with an active reservation at the day's site and no booked slot, oldest
-    reservation first."""
-    reserved = (
-        Reservation.objects.filter(
-            organization_id=day.organization_id,
-            site_id=day.site_id,
-            status=Reservation.Status.ACTIVE,
-            request__status__in=BOOKABLE_REQUESTS,
-        )
-        .order_by("created_at", "pk")
-        .values_list("request_id", flat=True)
-    )
-    ordered = list(dict.fromkeys(reserved))
-    slotted = set(
-        Booking.objects.filter(
-            organization_id=day.organization_id,
-            request_id__in=ordered,
-            status=BOOKED,
-            day__isnull=False,
-        ).values_list("request_id", flat=True)
-    )
-    wanted = [pk for pk in ordered if pk not in slotted]
-    by_pk = HelpRequest.objects.select_related("organization", "applicant").in_bulk(wanted)
-    return [by_pk[pk] for pk in wanted if pk in by_pk]
 
 
 def assign_slots(*, day: DistributionDay, actor: User | None, base_url: str | None = None) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,9 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from kindred.core import audit, declarations
+from kindred.core import audit
 from kindred.core.models import Organization, User
 from kindred.core.services import (
     Conflict,
@@ -30,6 +28,12 @@ from ..models import (
     Person,
     search_key,
 )
+from ..purposes import (
+    DEFAULT_PURPOSES,
+    purpose_label,
+    purpose_text,
+    purpose_wording,
+)
 from .persons import (
     refuse_if_anonymised,
 )
@@ -39,79 +43,12 @@ PURPOSE_FIELDS = ("name", "description", "wording")
 
 # Consent purposes ---------------------------------------------------------------------------
 
-# Every organisation starts with these. Their texts are stored as these English source
-# strings (marked for translation), and shown translated as long as nobody changed them.
-DEFAULT_PURPOSES: dict[str, dict[str, str]] = {
-    "help-records": {
-        "name": gettext_noop("Help records"),
-        "description": gettext_noop(
-            "Registering the person, their household and the help they receive. The basis "
-            "is usually legitimate interest, or vital interest in an emergency."
-        ),
-        "wording": gettext_noop(
-            "We keep a record of you, your household and the help you receive from us, so "
-            "that we can help fairly and follow up. You can ask to see, correct or delete "
-            "what we keep about you at any time."
-        ),
-    },
-    "campaign-contact": {
-        "name": gettext_noop("Contact about campaigns"),
-        "description": gettext_noop(
-            "Contacting the person about campaigns and seasonal help, such as Christmas "
-            "help or summer camps."
-        ),
-        "wording": gettext_noop(
-            "May we contact you by phone, text message or e-mail about our campaigns, such "
-            "as Christmas help or summer camps? You can say no at any time."
-        ),
-    },
-    "newsletter": {
-        "name": gettext_noop("Newsletter"),
-        "description": gettext_noop("Sending the organisation's newsletter by e-mail."),
-        "wording": gettext_noop(
-            "May we send you our newsletter by e-mail? You can unsubscribe at any time."
-        ),
-    },
-}
-
-
-@dataclass(frozen=True)
-class AppPurpose:
-    """A purpose an app above people creates when it needs it (goods: donor communication),
-    contributed to the extension point "people.consent_purposes" (people/contrib.py). Its
-    texts (name, description, wording) are gettext_noop strings: shown translated like the
-    defaults', but the purpose is not created up front."""
-
-    key: str
-    texts: Mapping[str, str]
-
-
-def app_purposes() -> dict[str, Mapping[str, str]]:
-    return {p.key: p.texts for p in declarations.extensions("people.consent_purposes")}
-
-
-def purpose_text(purpose: ConsentPurpose, field: str) -> str:
-    """A purpose's name, description or wording as the reader sees it: a default
-    purpose's unchanged text in the reader's language, anything else as written."""
-    value = getattr(purpose, field)
-    default = DEFAULT_PURPOSES.get(purpose.key) or app_purposes().get(purpose.key)
-    if default is not None and value and value == default[field]:
-        return _(value)  # the msgids are marked with gettext_noop above
-    return value
-
-
-def purpose_label(purpose: ConsentPurpose) -> str:
-    return purpose_text(purpose, "name")
-
-
-def purpose_wording(purpose: ConsentPurpose) -> str:
-    return purpose_text(purpose, "wording")
-
 
 def ensure_default_purposes(org: Organization) -> list[ConsentPurpose]:
     """Every purpose of the organisation, after creating the default ones it has never had
-    (once: renamed or archived defaults stay as they are). Called wherever purposes are
-    listed; one query when nothing is missing."""
+    (once: renamed or archived defaults stay as they are). Runs when an organisation is
+    created (people/contrib.py) and before a write that needs them; reads never create
+    them (queries.purposes). One query when nothing is missing."""
     purposes = list(ConsentPurpose.objects.filter(organization=org))
     missing = [key for key in DEFAULT_PURPOSES if key not in {p.key for p in purposes}]
     for key in missing:

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-import phonenumbers
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +33,7 @@ from ..models import (
     PersonKey,
     search_key,
 )
+from ..values import identity_message, match_record, normalise_phone
 
 PERSON_FIELDS = (
     "given_name",
@@ -59,36 +59,10 @@ EARLIEST_BIRTH_YEAR = 1850
 SENSITIVE = ("notes", "national_id")
 
 
-def identity_message(reason: str) -> str:
-    messages = {
-        "format": _("The identity number contains characters that do not belong in it."),
-        "length": _("The identity number has the wrong number of digits."),
-        "checksum": _("The identity number's check digit is wrong: check for a typo."),
-        "date": _("The identity number does not contain a valid birth date."),
-        "country": _(
-            "Identity numbers can be checked for Denmark, Sweden, Finland and Bulgaria only."
-        ),
-    }
-    return messages[reason]
-
-
 def refuse_if_anonymised(person: Person) -> None:
     """An erased person's record keeps only statistics; nothing may be added back to it."""
     if person.anonymised_at is not None:
         raise Conflict(_("This person's data was erased: the record cannot be changed."))
-
-
-def normalise_phone(raw: str, country: str) -> str:
-    """E.164 (+4512345678) from any common way of writing a number."""
-    if not raw.strip():
-        return ""
-    try:
-        parsed = phonenumbers.parse(raw, country or None)
-    except phonenumbers.NumberParseException as error:
-        raise Invalid(_("Enter a phone number, e.g. +45 12 34 56 78."), field="phone") from error
-    if not phonenumbers.is_possible_number(parsed):
-        raise Invalid(_("This phone number has too few or too many digits."), field="phone")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _clean_person_values(org: Organization, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -403,26 +377,6 @@ def leave_household(
 
 
 # Lookup keys, duplicates and merging ---------------------------------------------------------
-
-
-def match_record(person: Person) -> matching.Record:
-    """The duplicate engine's view of a stored person. The identity number is compared
-    through its blind index (equal numbers have equal indexes), never decrypted."""
-    return matching.Record(
-        id=str(person.pk or ""),
-        given_name=person.given_name,
-        family_name=person.family_name,
-        birth_date=person.birth_date.isoformat()
-        if person.birth_date
-        else str(person.birth_year or ""),
-        phone=person.phone,
-        email=person.email,
-        street=person.street,
-        postcode=person.postcode,
-        city=person.city,
-        country=person.country,
-        national_id=person.national_id_index,
-    )
 
 
 def person_keys(person: Person) -> set[str]:
