@@ -40,6 +40,7 @@ from kindred.goods import urls as goods_urls
 from kindred.people import imports
 from kindred.people import services as people_services
 from kindred.people import urls as people_urls
+from kindred.people.imports.tasks import run_check
 from kindred.people.models import (
     Consent,
     ConsentPurpose,
@@ -51,7 +52,6 @@ from kindred.people.models import (
     ImportBatch,
     Person,
 )
-from kindred.people.tasks import run_check
 from kindred.privacy import services as privacy_services
 from kindred.privacy import urls as privacy_urls
 from kindred.privacy.models import LegalHold, RetentionRule

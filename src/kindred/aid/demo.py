@@ -20,7 +20,15 @@ from kindred.goods.models import ItemType, Location, StockBalance
 from kindred.people.models import ConsentPurpose, Household
 
 from .models import AllocationRun, HelpRequest, Reservation
-from .services import allocation, distribution, eligibility, handouts, requests, settings
+from .services import (
+    allocation,
+    distribution,
+    eligibility,
+    handouts,
+    requests,
+    settings,
+)
+from .tasks.allocation import compute_run
 
 
 @dataclass(frozen=True)
@@ -304,7 +312,7 @@ def _allocate(org: Organization, spec: Spec, *, confirm: bool) -> AllocationRun:
     coordinator = _user(spec, "coordinator")
     store = Site.objects.get(organization=org, name=spec.store)
     run = allocation.start_run(org=org, sites=[store], actor=coordinator)
-    allocation.compute_run(run_id=run.pk, language=org.default_language)
+    compute_run(run_id=run.pk, language=org.default_language)
     run.refresh_from_db()
     if confirm and run.status == AllocationRun.Status.PROPOSED:
         allocation.confirm_run(run=run, actor=coordinator)

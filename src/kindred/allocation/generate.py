@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from .instance import FORMAT
 from .model import Instance, Need, Policy, StockRow
 
 CHILD_SIZES = [str(s) for s in range(50, 177, 6)]  # 50, 56, …, 176
@@ -107,8 +108,6 @@ def generate(
 
 def instance_json(instance: Instance) -> dict[str, Any]:
     """The instance as a kindred-allocation/1 document."""
-    from .instance import FORMAT
-
     p = instance.policy
     return {
         "format": FORMAT,

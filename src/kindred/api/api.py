@@ -2,6 +2,12 @@
 
 from ninja import NinjaAPI
 
+from kindred.aid.api import router as aid_router
+from kindred.core.api import router as core_router
+from kindred.goods.api import router as goods_router
+from kindred.people.api import router as people_router
+from kindred.privacy.api import router as privacy_router
+
 from . import errors
 from .auth import auth
 
@@ -23,18 +29,9 @@ api = NinjaAPI(
 errors.install(api)
 
 
-def _register_routers() -> None:
-    from kindred.aid.api import router as aid_router
-    from kindred.core.api import router as core_router
-    from kindred.goods.api import router as goods_router
-    from kindred.people.api import router as people_router
-    from kindred.privacy.api import router as privacy_router
-
-    api.add_router("/", core_router)
-    api.add_router("/", people_router)
-    api.add_router("/", privacy_router)
-    api.add_router("/", goods_router)
-    api.add_router("/", aid_router)
-
-
-_register_routers()
+# Each app's router, in the layers' order (the OpenAPI document lists them so).
+api.add_router("/", core_router)
+api.add_router("/", people_router)
+api.add_router("/", privacy_router)
+api.add_router("/", goods_router)
+api.add_router("/", aid_router)

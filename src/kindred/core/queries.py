@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .models import AuditEntry, Invitation, Membership, Organization, Site
+from .roles import Role
 
 SITE_SORTS = {
     "name": "name",
@@ -122,9 +123,6 @@ def recent_changes(org: Organization, limit: int = 10) -> list[AuditEntry]:
 
 
 def _role_counts(org: Organization) -> list[tuple[str, int]]:
-    from django.db.models import Count
-
-    from .roles import Role
 
     counts = dict(
         Membership.objects.filter(organization=org).values_list("role").annotate(n=Count("id"))

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
@@ -53,7 +54,6 @@ def apply_values(instance, values: Mapping[str, Any], allowed: tuple[str, ...]) 
 
 def validate_fields(instance, fields: list[str] | tuple[str, ...]) -> None:
     """Run model field validation on `fields` and turn the first problem into a DomainError."""
-    from django.core.exceptions import ValidationError
 
     exclude = [f.name for f in instance._meta.fields if f.name not in fields]
     try:

@@ -43,18 +43,13 @@ from kindred.core.roles import Action, can
 
 from . import queries
 from .forms import LANGUAGE_CHOICES
-from .imports.columns import FIELDS
+from .imports.columns import FIELDS, ID_RECORDED
 from .models import Household, HouseholdMember, Person
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_TYPE}
 CHUNK = 2000  # rows fetched per database round trip
 EXCEL_CELL_LIMIT = 32_767
-
-ID_RECORDED = gettext_lazy("Identity number recorded")
-# Headers our exports write that the import must not read as one of its fields ("Identity
-# number recorded" contains "identity number").
-IGNORED_HEADERS = [ID_RECORDED]
 
 
 # Cells -------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Spreadsheet import pages and list exports under /o/<org_slug>/people/…: parse, authorise
 (org_view), call one service or query, answer. The work is in people/imports/ (import),
-people/tasks.py (its background jobs) and people/exports.py (files).
+people/imports/tasks.py (its background jobs) and people/exports.py (files).
 
 An import is shown only to the member who uploaded it, like a background job's progress
 (core.views.org.task_progress): its report is about a file only they have seen."""

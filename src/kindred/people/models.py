@@ -7,6 +7,7 @@ ciphertext and `national_id_index` an HMAC blind index for exact lookup (people/
 import unicodedata
 from datetime import date
 
+from anyascii import anyascii
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -20,7 +21,6 @@ from kindred.core.models import COUNTRY_CHOICES, Organization
 
 def search_key(*parts: str) -> str:
     """Lower-case ASCII form of names for accent-, case- and script-insensitive search."""
-    from anyascii import anyascii
 
     text = " ".join(p for p in parts if p)
     text = unicodedata.normalize("NFKC", text)

@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils.translation import gettext as _
+from rapidfuzz import fuzz
 
 from kindred.core.errors import Invalid, NotFound
 from kindred.core.models import AuditEntry, Membership, Organization
@@ -298,7 +299,6 @@ def _all_keys_exist(org: Organization, keys: list[str]) -> bool:
 
 def similar_names(org: Organization, text: str) -> list[int]:
     """Ids of persons whose name sounds like `text`, best match first."""
-    from rapidfuzz import fuzz
 
     query = search_key(text)
     skeletons = sorted(key for key in names.search_keys(query) if key.startswith("s:"))

@@ -20,6 +20,7 @@ from kindred.aid.models import (
 )
 from kindred.aid.services import allocation as allocation_services
 from kindred.aid.services.common import number_for
+from kindred.aid.tasks.allocation import compute_run
 from kindred.core.roles import Action
 from kindred.goods.models import StockBalance
 from kindred.goods.services.stock import reserve
@@ -65,7 +66,7 @@ def build(world, owner) -> None:
             document_id=reservation.pk,
         )
         run = allocation_services.start_run(org=org, sites=[world.site], actor=owner)
-        allocation_services.compute_run(run_id=run.pk, progress_id=run.progress_id)
+        compute_run(run_id=run.pk, progress_id=run.progress_id)
         run.refresh_from_db()
         day = DistributionDay.objects.create(
             organization=org,

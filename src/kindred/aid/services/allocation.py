@@ -7,7 +7,6 @@ proposal into reservations — RESERVE movements of one ledger call — or chang
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -15,15 +14,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from django_scopes import scope, scopes_disabled
+from django.utils.translation import gettext_lazy
 
-from kindred.allocation.baseline import first_come_first_served
-from kindred.allocation.instance import InstanceError
-from kindred.allocation.solver import solve
 from kindred.core import audit
 from kindred.core import tasks as core_tasks
-from kindred.core.models import Organization, Site, TaskProgress
+from kindred.core.models import Organization, Site
 from kindred.core.services import Invalid
 from kindred.goods.models import Movement, StockBalance
 from kindred.goods.services import ledger
@@ -37,6 +32,7 @@ from ..models import (
     ReservationLine,
 )
 from ..queries import allocation as queries
+from ..tasks.allocation import run_allocation
 from .common import AidError, number_for
 from .requests import refresh_status
 
@@ -65,8 +61,6 @@ def _needs_changed_message() -> str:
 
 def start_run(*, org: Organization, sites: list[Site], actor) -> AllocationRun:
     """Create a run over the sites' stock and queue its computation (after commit)."""
-    from ..tasks.allocation import run_allocation
-
     sites = list(sites)
     if not sites:
         raise Invalid(_("Choose at least one site."), field="sites")
@@ -90,124 +84,6 @@ def start_run(*, org: Organization, sites: list[Site], actor) -> AllocationRun:
             language=translation.get_language() or "en",
         )
     return run
-
-
-def _report(progress_id: int | None, percent: int, message: str, status=None) -> None:
-    if progress_id is not None:
-        core_tasks.report(
-            progress_id,
-            percent=percent,
-            message=message,
-            status=status or TaskProgress.Status.RUNNING,
-        )
-
-
-def compute_run(*, run_id: int, progress_id: int | None = None, language: str = "en") -> None:
-    """The background task's body: build the instance, solve, store the proposal.
-
-    A run that is no longer queued or running (discarded meanwhile) is left alone. Only the
-    engine's own error (an instance it refuses) fails the run; anything else is a bug and
-    propagates to the task runner after marking the run failed."""
-    with scopes_disabled():
-        run = AllocationRun.objects.select_related("organization").get(pk=run_id)
-    org = run.organization
-    active = (AllocationRun.Status.QUEUED, AllocationRun.Status.RUNNING)
-    with translation.override(language), timezone.override(org.time_zone), scope(organization=org):
-        if run.status not in active:
-            return
-        AllocationRun.objects.filter(pk=run.pk).update(status=AllocationRun.Status.RUNNING)
-        try:
-            _report(progress_id, 10, _("Reading open needs and available stock…"))
-            data = queries.build_instance(org, run.sites.all())
-            _report(progress_id, 50, _("Finding the best allocation…"))
-            started = time.perf_counter()
-            result = solve(data.instance)
-            seconds = time.perf_counter() - started
-            baseline = first_come_first_served(data.instance)
-        except InstanceError as error:
-            message = error.translated(_)
-            AllocationRun.objects.filter(pk=run.pk).update(
-                status=AllocationRun.Status.FAILED, error=message
-            )
-            _report(progress_id, 100, message, TaskProgress.Status.FAILED)
-            return
-        except BaseException:
-            AllocationRun.objects.filter(pk=run.pk).update(
-                status=AllocationRun.Status.FAILED,
-                error=_("The allocation stopped because of an error."),
-            )
-            _report(
-                progress_id,
-                100,
-                _("The allocation stopped because of an error."),
-                TaskProgress.Status.FAILED,
-            )
-            raise
-        _report(progress_id, 90, _("Saving the proposal…"))
-        given: dict[tuple[str, str], int] = defaultdict(int)
-        for allocation in result.allocations:
-            given[(allocation.need, allocation.sku)] += allocation.quantity
-        with transaction.atomic():
-            locked = AllocationRun.objects.select_for_update().get(pk=run.pk)
-            if locked.status not in active:
-                return
-            ProposalLine.objects.bulk_create(
-                [
-                    ProposalLine(
-                        organization=org,
-                        run=locked,
-                        need=data.needs[need_id],
-                        balance=data.balances[sku],
-                        quantity=quantity,
-                        exact=queries.is_exact(data.needs[need_id], data.balances[sku]),
-                    )
-                    for (need_id, sku), quantity in sorted(given.items())
-                    if quantity > 0
-                ]
-            )
-            locked.snapshot = data.snapshot
-            locked.objective = result.objective
-            locked.baseline_objective = baseline.objective
-            locked.needs_count = len(data.instance.needs)
-            locked.households_served = len(
-                {data.needs[need_id].request.household_id for need_id, _sku in given}
-            )
-            locked.units = sum(given.values())
-            locked.seconds = seconds
-            locked.status = AllocationRun.Status.PROPOSED
-            locked.save(
-                update_fields=[
-                    "snapshot",
-                    "objective",
-                    "baseline_objective",
-                    "needs_count",
-                    "households_served",
-                    "units",
-                    "seconds",
-                    "status",
-                ]
-            )
-            audit.log(
-                org=org,
-                actor=None,
-                action="aid.allocation_proposed",
-                obj=locked,
-                changes={"units": [None, locked.units]},
-            )
-        _report(
-            progress_id,
-            100,
-            ngettext(
-                "Proposal ready: %(units)s unit for %(households)s households.",
-                "Proposal ready: %(units)s units for %(households)s households.",
-                locked.units,
-            )
-            % {"units": locked.units, "households": locked.households_served},
-            TaskProgress.Status.DONE,
-        )
-
-
-# Changing the proposal ----------------------------------------------------------------------
 
 
 def _lock_proposed(run: AllocationRun) -> AllocationRun:

@@ -25,6 +25,7 @@ from kindred.core.models import Organization, User
 from kindred.core.services import Invalid, NotFound
 from kindred.goods.models import ItemType
 from kindred.goods.sizes import normalise_size
+from kindred.people import services as people
 from kindred.people.models import Household, HouseholdMember, Person
 
 from ..models import HelpRequest, NeedLine, Reservation, ReservationLine
@@ -588,7 +589,6 @@ def register_household(
 ) -> tuple[Household, Person]:
     """Register a household with its head (given and family name, contact details and
     address in `values`); the household is labelled with the head's name."""
-    from kindred.people import services as people
 
     person_values = _person_values(values)
     person = people.create_person(org=org, values=person_values, actor=actor)
@@ -619,7 +619,6 @@ def submit_public(
     their household, records the consent they gave to keeping help records (the wording
     shown, in their language), and the request (source public). All or nothing. `values`
     holds the applicant's fields, "note" and "consent" (which must be true)."""
-    from kindred.people import services as people
 
     if values.get("consent") is not True:
         raise Invalid(

@@ -19,6 +19,7 @@ from kindred.core.api import ERRORS
 from kindred.core.models import Site
 from kindred.core.roles import Action
 from kindred.core.services import Invalid
+from kindred.people.models import Contact
 
 from .. import services
 from ..models import DisposalLot, ItemType, Location, Sorting, StockCount, Transfer
@@ -501,7 +502,6 @@ def disposal_list(request: HttpRequest, slug: str, filters: Query[DisposalFilter
 )
 @org_endpoint(Action.MOVE_STOCK)
 def disposal_create(request: HttpRequest, slug: str, payload: DisposalIn):
-    from kindred.people.models import Contact
 
     site = Site.objects.filter(organization=request.org, pk=payload.site_id).first()
     if site is None:

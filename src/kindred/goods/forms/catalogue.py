@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.core.models import Site
 
+from ..catalogue import builtin_name
 from ..models import Category, ItemType, Location
 from ..queries.catalogue import category_tree, parent_choices
 from ..services.catalogue import MANUAL_KINDS
@@ -95,7 +96,6 @@ class CategoryForm(forms.Form):
 
 
 def _builtin(code: str) -> str:
-    from ..catalogue import builtin_name
 
     return builtin_name(code)
 

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from ..catalogue import builtin_name
 from ..sizes import SizeSystem
 from .common import ZERO, Unit, org_field
 
@@ -46,7 +47,6 @@ class Category(models.Model):
 
     @property
     def label(self) -> str:
-        from ..catalogue import builtin_name
 
         return self.name or builtin_name(self.code)
 
@@ -110,6 +110,5 @@ class ItemType(models.Model):
 
     @property
     def label(self) -> str:
-        from ..catalogue import builtin_name
 
         return self.name or builtin_name(self.code)

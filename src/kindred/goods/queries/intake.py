@@ -10,13 +10,24 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from kindred.core.models import Membership, Organization, Site
 from kindred.core.roles import Action, can
+from kindred.people import queries as people_queries
 from kindred.people.models import Contact, Person
 
 from .. import measures
-from ..models import ZERO, DonationLine, DonationReceipt, ItemType, Location, Movement, Unit
+from ..models import (
+    ZERO,
+    DonationLine,
+    DonationReceipt,
+    GoodsSettings,
+    ItemType,
+    Location,
+    Movement,
+    Unit,
+)
 from ..sizes import sizes_for
 
 RECEIPT_SORTS = {
@@ -75,7 +86,6 @@ def receipts(
 
 
 def donor_label(receipt: DonationReceipt) -> str:
-    from django.utils.translation import gettext as _
 
     kinds = DonationReceipt.DonorKind
     if receipt.donor_kind == kinds.PERSON and receipt.donor_person is not None:
@@ -138,7 +148,6 @@ def _fmt(value: Decimal, places: int | None = None) -> str:
 def receipt_summary(receipt: DonationReceipt) -> ReceiptSummary:
     """What the thank-you receipt shows: the lines in force with kilograms and fair value,
     and the totals (kilograms estimated from standard weights where not weighed)."""
-    from ..models import GoodsSettings
 
     org = receipt.organization
     rows = (
@@ -286,9 +295,6 @@ def search_donors(
 ) -> list[Donor]:
     """Registered companies, organisations and persons whose name matches, for the intake
     table's donor type-ahead: names only (a volunteer picks a donor, nothing more)."""
-    from django.utils.translation import gettext as _
-
-    from kindred.people import queries as people_queries
 
     text = text.strip()
     if len(text) < 2:
@@ -324,7 +330,6 @@ def _pk(value) -> int | None:
 
 
 def donor_person(org: Organization, membership: Membership, person_id) -> Person | None:
-    from kindred.people import queries as people_queries
 
     if not can(membership.role, Action.VIEW_PEOPLE):
         return None

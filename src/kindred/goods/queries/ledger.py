@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from kindred.core.models import Organization
@@ -95,8 +95,6 @@ def stock_at(
     movements = Movement.objects.filter(organization=org).exclude(kind__in=_RESERVING)
     wanted = set(location_ids) if location_ids is not None else None
     if location_ids is not None:
-        from django.db.models import Q
-
         movements = movements.filter(
             Q(from_location__in=location_ids) | Q(to_location__in=location_ids)
         )

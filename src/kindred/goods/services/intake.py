@@ -44,6 +44,7 @@ from ..models import (
     OneOffItem,
     Unit,
 )
+from ..queries.intake import receipt_summary
 from ..sizes import normalise_size
 from . import ledger
 from .common import StockError, StockInputError, next_number
@@ -592,7 +593,6 @@ def _mark_thanked(org: Organization, receipt: DonationReceipt, actor) -> None:
 def send_thank_you_email(receipt_id: int) -> bool:
     """Send the thank-you e-mail of a receipt (after commit). False when the donor can no
     longer be written to (the address or the consent went in the meantime)."""
-    from ..queries.intake import receipt_summary
 
     with scopes_disabled():
         receipt = DonationReceipt.objects.select_related(

@@ -27,6 +27,7 @@ from kindred.core.models import Organization, Site
 from ..models import Grade, ItemType, Location, Movement, Sorting, SortingLine, Stream, Unit
 from ..sizes import normalise_size
 from . import ledger
+from .catalogue import ensure_default_catalogue
 from .common import StockError, next_number
 
 Kind = Movement.Kind
@@ -127,8 +128,6 @@ def checked_location(
 def kg_item_type(org: Organization, code: str) -> ItemType:
     item_type = ItemType.objects.filter(organization=org, code=code).first()
     if item_type is None:
-        from .catalogue import ensure_default_catalogue
-
         ensure_default_catalogue(org)
         item_type = ItemType.objects.get(organization=org, code=code)
     return item_type

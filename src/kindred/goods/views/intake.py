@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kindred.core.models import Site
+from kindred.core.models import AuditEntry, Site
 from kindred.core.roles import Action
 from kindred.core.scoping import org_view
 from kindred.core.services import DomainError
@@ -342,7 +342,6 @@ def receipt_detail(request: HttpRequest, receipt_id: int) -> HttpResponse:
 
 
 def _audit_entries(org, receipt):
-    from kindred.core.models import AuditEntry
 
     return AuditEntry.objects.filter(
         organization=org,

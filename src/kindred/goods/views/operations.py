@@ -37,6 +37,7 @@ from ..forms.operations import (
     line_formset,
 )
 from ..models import DisposalLot, Sorting, StockCount, Stream, Transfer
+from ..pdf_waybill import render as render_waybill
 from ..queries import operations as queries
 
 ORG = "o/<slug:org_slug>/goods/"
@@ -525,7 +526,6 @@ def disposal_detail(request: HttpRequest, disposal_id: int) -> HttpResponse:
 
 @org_view(Action.VIEW_STOCK)
 def disposal_waybill(request: HttpRequest, disposal_id: int) -> HttpResponse:
-    from ..pdf_waybill import render as render_waybill
 
     lot = _lot(disposal_id)
     lines, total = queries.disposal_lines(lot)

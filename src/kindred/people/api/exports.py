@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Field, Query, Schema
 
 from kindred.api.auth import org_endpoint
@@ -45,7 +45,6 @@ class HouseholdExportFilter(Schema):
 
 
 def _export_file(export):
-    from django.http import FileResponse
 
     return FileResponse(
         export.file, as_attachment=True, filename=export.filename, content_type=export.content_type

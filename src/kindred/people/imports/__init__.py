@@ -7,7 +7,7 @@ The flow, one `ImportBatch` per upload (docs/decisions/0009-spreadsheet-import.m
    Kindred field each column holds from its header, in any of the six languages
    (columns.py, reading.py).
 2. `start_check` stores the (edited) column mapping and queues the dry run
-   (people/tasks.py `run_check`): every row is validated with the people services' own
+   (people/imports/tasks.py `run_check`): every row is validated with the people services' own
    rules (`services.check_person`), and a report lists every problem as (row, column,
    translated message), plus warnings (checking.py).
 3. `start_import` queues the import (`run_import`) in one of two modes: the valid rows, a
@@ -22,14 +22,11 @@ the rows are imported, when the batch is discarded, or a day after the upload.
 
 from .checking import RowCheck, build_report, check_rows, report_items
 from .columns import FIELDS, field_choices, guess_field, guess_mapping
+from .files import KEEP_FOR, expires_at, purge_expired, read_batch
 from .reading import MAX_COLUMNS, MAX_ROWS, Table, column_letter, column_name, read_table
 from .services import (
-    KEEP_FOR,
     MAX_BYTES,
     discard_import,
-    expires_at,
-    purge_expired,
-    read_batch,
     start_check,
     start_import,
     upload_import,

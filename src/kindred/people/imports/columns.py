@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from anyascii import anyascii
 from django.conf import settings
 from django.utils import translation
 from django.utils.text import capfirst
@@ -120,7 +121,6 @@ def field_choices() -> list[tuple[str, str]]:
 def norm(text: Any) -> str:
     """Lower-case ASCII letters and digits only: a Ukrainian name written with either apostrophe, "Förnamn" and
     "FORNAMN", "E-mail" and "email" become the same key."""
-    from anyascii import anyascii
 
     text = unicodedata.normalize("NFKC", str(text or ""))
     return re.sub(r"[^a-z0-9]", "", anyascii(text).lower())
@@ -220,6 +220,12 @@ def _in_every_language(label) -> set[str]:
     return words
 
 
+# A header the exports write (exports.py) that the import must not read as one of its
+# fields ("Identity number recorded" contains "identity number").
+ID_RECORDED = gettext_lazy("Identity number recorded")
+IGNORED_HEADERS = [ID_RECORDED]
+
+
 @cache
 def _header_index() -> dict[str, str]:
     """Normalised header → field key ("" for columns Kindred writes but never reads)."""
@@ -230,8 +236,6 @@ def _header_index() -> dict[str, str]:
     for key, f in FIELDS.items():
         for word in _in_every_language(f.label):
             index[word] = key
-    from ..exports import IGNORED_HEADERS
-
     for label in IGNORED_HEADERS:
         for word in _in_every_language(label):
             index[word] = ""

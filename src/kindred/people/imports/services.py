@@ -4,16 +4,13 @@ starting the import, discarding; and deleting kept files after a day."""
 from __future__ import annotations
 
 import logging
-import re
 import uuid
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 
 from kindred.core import audit
 from kindred.core import tasks as core_tasks
@@ -21,87 +18,20 @@ from kindred.core.models import Organization, User
 from kindred.core.services import Conflict, DomainError, Invalid
 
 from ..models import ImportBatch
+from . import tasks
 from .columns import FIELDS, REQUIRED, guess_mapping
-from .reading import Table, column_name, detect_format, file_error, read_table
+from .files import (
+    Status,
+    file_gone,
+    import_dir,
+    purge_expired,
+    stored_path,
+)
+from .reading import column_name, detect_format, file_error, read_table
 
 logger = logging.getLogger(__name__)
 
 MAX_BYTES = 10 * 1024 * 1024
-KEEP_FOR = timedelta(days=1)
-Status = ImportBatch.Status
-
-# Files of a batch --------------------------------------------------------------------------
-
-_STORED_NAME = re.compile(r"[0-9a-f]{32}\.(csv|xlsx)")
-
-
-def import_dir(org: Organization) -> Path:
-    return settings.DATA_DIR / "imports" / org.slug
-
-
-def stored_path(batch: ImportBatch) -> Path | None:
-    if not _STORED_NAME.fullmatch(batch.stored_name):
-        return None
-    return import_dir(batch.organization) / batch.stored_name
-
-
-def expires_at(batch: ImportBatch) -> datetime:
-    return batch.created_at + KEEP_FOR
-
-
-def _file_gone() -> Conflict:
-    return Conflict(
-        _("The uploaded file is no longer kept (files are deleted after a day). Upload it again."),
-        field="file",
-    )
-
-
-def read_batch(batch: ImportBatch, *, limit: int = 0) -> Table:
-    path = stored_path(batch)
-    if path is None or not path.is_file():
-        raise _file_gone()
-    return read_table(
-        path.read_bytes(),
-        batch.file_format,
-        encoding=batch.encoding,
-        delimiter=batch.delimiter,
-        limit=limit,
-    )
-
-
-def delete_file(batch: ImportBatch) -> None:
-    path = stored_path(batch)
-    if path is not None:
-        path.unlink(missing_ok=True)
-
-
-def purge_expired(now: datetime | None = None) -> int:
-    """Delete the files of batches uploaded more than KEEP_FOR ago (and any file left in
-    the import folders that long). Runs before every upload and every job."""
-    cutoff = (now or timezone.now()) - KEEP_FOR
-    purged = 0
-    with scopes_disabled():
-        stale = (
-            ImportBatch.objects.filter(created_at__lt=cutoff)
-            .exclude(stored_name="")
-            .exclude(status__in=[Status.CHECKING, Status.IMPORTING])
-            .select_related("organization")
-        )
-        for batch in stale:
-            delete_file(batch)
-            ImportBatch.objects.filter(pk=batch.pk).update(stored_name="")
-            purged += 1
-    root = settings.DATA_DIR / "imports"
-    if root.is_dir():
-        for path in root.glob("*/*"):
-            try:
-                if path.is_file() and path.stat().st_mtime < cutoff.timestamp():
-                    path.unlink()
-            except OSError:  # removed meanwhile by another process: nothing left to do
-                continue
-    return purged
-
-
 # Services ----------------------------------------------------------------------------------
 
 
@@ -194,7 +124,7 @@ def validate_mapping(headers: list[str], mapping: list[str]) -> list[str]:
 def _require_file(batch: ImportBatch) -> None:
     path = stored_path(batch)
     if path is None or not path.is_file():
-        raise _file_gone()
+        raise file_gone()
 
 
 def start_check(
@@ -202,8 +132,6 @@ def start_check(
 ) -> ImportBatch:
     """Store the column mapping and check every row in the background (the dry run).
     The check's messages use the language active now, i.e. the requester's."""
-    from .. import tasks
-
     with transaction.atomic():
         batch = _locked(org, batch)
         if batch.status not in {Status.UPLOADED, Status.CHECKED, Status.REFUSED}:
@@ -239,8 +167,6 @@ def start_import(*, org: Organization, batch: ImportBatch, mode: str, actor: Use
     """Import the checked rows in the background, in `mode` (ImportBatch.Mode). A second
     click while the first import runs is refused: the batch row is locked and its status
     moves to "importing" in the same transaction."""
-    from .. import tasks
-
     with transaction.atomic():
         batch = _locked(org, batch)
         if batch.status in {Status.CHECKING, Status.IMPORTING}:

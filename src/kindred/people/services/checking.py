@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,7 +45,6 @@ def check_person(
     first, so a spreadsheet's report can list every cell to fix. Returns the unsaved person
     as `create_person` would build it: a valid identity number fills the birth date and
     `national_id_index`, so a caller can spot the same number twice in one file."""
-    from django.core.exceptions import ValidationError
 
     problems: list[Invalid | Conflict] = []
     try:
@@ -85,7 +85,6 @@ def check_person(
 
 def check_household(*, org: Organization, values: Mapping[str, Any]) -> list[Invalid]:
     """Every problem `create_household` would refuse these values for, without saving."""
-    from django.core.exceptions import ValidationError
 
     household = Household(organization=org)
     apply_values(household, values, HOUSEHOLD_FIELDS)

@@ -28,6 +28,7 @@ from ..models import (
     PersonKey,
     search_key,
 )
+from ..queries import find_by_national_id
 from .persons import (
     PERSON_FIELDS,
     SENSITIVE,
@@ -197,11 +198,8 @@ def register_person_into(
     """The registration form's "merge" answer to a duplicate warning: what was typed is
     merged into the existing record `keep` (its empty fields are filled; a chosen household
     is joined) instead of creating a second record."""
-    if national_id and national_id[1].strip():
-        from ..queries import find_by_national_id
-
-        if find_by_national_id(org, *national_id) == keep:
-            national_id = None  # the same number: already recorded
+    if national_id and national_id[1].strip() and find_by_national_id(org, *national_id) == keep:
+        national_id = None  # the same number: already recorded
     new = register_person(
         org=org,
         values=values,

@@ -20,10 +20,10 @@ from kindred.core import tasks as core_tasks
 from kindred.core.models import TaskProgress
 from kindred.core.services import DomainError
 
-from .imports.checking import Progress, build_report, check_rows
-from .imports.saving import RowRefused, Saver
-from .imports.services import Status, delete_file, purge_expired, read_batch
-from .models import ImportBatch
+from ..models import ImportBatch
+from .checking import Progress, build_report, check_rows
+from .files import Status, delete_file, purge_expired, read_batch
+from .saving import RowRefused, Saver
 
 logger = logging.getLogger(__name__)
 
