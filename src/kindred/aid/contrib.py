@@ -2,11 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from kindred.core.declarations import AppContrib, Area, Nav, PersonRef
+from kindred.core.declarations import AppContrib, Area, Card, Nav, PersonRef
 from kindred.core.roles import Action
 from kindred.goods.queries.stock import LedgerDocument
 
-from . import demo
+from . import cards, demo
 from .models import Handout, Reservation
 from .services import AUDIT_ACTIONS
 from .tasks.reminders import enqueue_reminders
@@ -62,6 +62,29 @@ CONTRIB = AppContrib(
             Action.MANAGE_ELIGIBILITY,
             60,
             current=("aid:eligibility*", "aid:settings"),
+        ),
+    ],
+    home_cards=[
+        Card(
+            "aid.requests_waiting",
+            "aid/cards/requests_waiting.html",
+            cards.requests_waiting,
+            Action.REVIEW_REQUESTS,
+            10,
+        ),
+        Card(
+            "aid.distribution_days",
+            "aid/cards/distribution_days.html",
+            cards.distribution_days,
+            Action.VIEW_DISTRIBUTION,
+            20,
+        ),
+        Card(
+            "aid.reservations_expiring",
+            "aid/cards/reservations_expiring.html",
+            cards.reservations_expiring,
+            Action.VIEW_DISTRIBUTION,
+            30,
         ),
     ],
     demo=demo.build,

@@ -2,11 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from kindred.core.declarations import AppContrib, Area, Nav, PersonRef
+from kindred.core.declarations import AppContrib, Area, Card, Nav, PersonRef
 from kindred.core.roles import Action
 from kindred.people.purposes import AppPurpose
 
-from . import demo
+from . import cards, demo
 from .models import DisposalLot, DonationReceipt, Sorting, StockCount, Transfer
 from .queries.stock import LedgerDocument
 from .services.catalogue import ensure_default_catalogue
@@ -129,6 +129,22 @@ CONTRIB = AppContrib(
             Action.VIEW_STOCK,
             100,
             current=("goods:labels*", "goods:scan"),
+        ),
+    ],
+    home_cards=[
+        Card(
+            "goods.intake_today",
+            "goods/cards/intake_today.html",
+            cards.intake_today,
+            Action.VIEW_STOCK,
+            40,
+        ),
+        Card(
+            "goods.below_threshold",
+            "goods/cards/below_threshold.html",
+            cards.below_threshold,
+            Action.VIEW_STOCK,
+            50,
         ),
     ],
     demo=demo.build,

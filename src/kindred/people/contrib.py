@@ -2,10 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from kindred.core.declarations import AppContrib, Area, Nav, PersonRef
+from kindred.core.declarations import AppContrib, Area, Card, Nav, PersonRef
 from kindred.core.roles import Action
 
-from . import demo
+from . import cards, demo
 from .imports import purge_expired
 from .services import ensure_default_purposes
 
@@ -93,6 +93,15 @@ CONTRIB = AppContrib(
             Action.EDIT_ORGANIZATION,
             55,
             current=("people:purpose*",),
+        ),
+    ],
+    home_cards=[
+        Card(
+            "people.possible_duplicates",
+            "people/cards/possible_duplicates.html",
+            cards.possible_duplicates,
+            Action.MERGE_PEOPLE,
+            60,
         ),
     ],
     demo=demo.build,

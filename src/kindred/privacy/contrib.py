@@ -2,10 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from kindred.core.declarations import AppContrib, Nav, PersonRef
+from kindred.core.declarations import AppContrib, Card, Nav, PersonRef
 from kindred.core.roles import Action
 
-from . import demo
+from . import cards, demo
 from .services import refuse_merging_held_record
 from .tasks import enqueue_due_purges
 
@@ -27,6 +27,15 @@ CONTRIB = AppContrib(
             Action.HANDLE_PRIVACY,
             40,
             current=("privacy:*",),
+        ),
+    ],
+    home_cards=[
+        Card(
+            "privacy.retention",
+            "privacy/cards/retention.html",
+            cards.retention,
+            Action.HANDLE_PRIVACY,
+            70,
         ),
     ],
     demo=demo.build,
