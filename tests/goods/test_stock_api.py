@@ -77,9 +77,7 @@ def test_movements_are_read_only_and_filtered(as_admin, org, stocked):
 
 def test_stock_at_a_date_or_moment(as_admin, org, stocked):
     with scope(organization=org):
-        Movement.objects.filter(organization=org).update(
-            created_at=timezone.now() - timedelta(days=3)
-        )
+        Movement.objects.filter(organization=org).backdate(timezone.now() - timedelta(days=3))
     shelf, _rack = stocked
     stock(org, {shelf: {"toy": 10}})
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()

@@ -26,9 +26,7 @@ def page(name, org, *args, **params) -> str:
 def backdate(org, days: int) -> None:
     """Move every movement so far `days` into the past (as if recorded then)."""
     with scope(organization=org):
-        Movement.objects.filter(organization=org).update(
-            created_at=timezone.now() - timedelta(days=days)
-        )
+        Movement.objects.filter(organization=org).backdate(timezone.now() - timedelta(days=days))
 
 
 @pytest.fixture

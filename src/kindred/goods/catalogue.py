@@ -15,6 +15,29 @@ from .sizes import SizeSystem
 C, S, A, N = SizeSystem.CHILDREN, SizeSystem.SHOES, SizeSystem.ADULT, SizeSystem.NONE
 
 
+# The default fair values below are in Danish kroner. An organisation in another currency
+# starts with them converted at these rough rates (rounded to two significant digits); one
+# whose currency is not listed starts with no values rather than wrong ones. They are a
+# starting point only: each organisation sets its own (catalogue page).
+DEFAULT_VALUE_CURRENCY = "DKK"
+DEFAULT_VALUE_RATES = {
+    "DKK": Decimal("1"),
+    "SEK": Decimal("1.5"),
+    "NOK": Decimal("1.55"),
+    "EUR": Decimal("0.134"),
+}
+
+
+def default_value(value_dkk: str | None, currency: str) -> Decimal | None:
+    """A default fair value in `currency`, or None when there is none or no rate."""
+    rate = DEFAULT_VALUE_RATES.get(currency)
+    if not value_dkk or rate is None:
+        return None
+    amount = Decimal(value_dkk) * rate
+    digits = amount.adjusted() - 1  # keep two significant digits: 107.2 -> 110, 10.72 -> 11
+    return amount.scaleb(-digits).quantize(Decimal(1)).scaleb(digits).quantize(Decimal("0.01"))
+
+
 @dataclass(frozen=True)
 class DefaultType:
     code: str

@@ -479,11 +479,11 @@ def _date_back(org: Organization, dated: list[tuple[str, int, int]], zone: ZoneI
     for document_type, document_id, days in dated:
         moment = datetime.combine(today - timedelta(days=days), time(11, 0), tzinfo=zone)
         if document_type == "movement":
-            Movement.objects.filter(organization=org, pk=document_id).update(created_at=moment)
+            Movement.objects.filter(organization=org, pk=document_id).backdate(moment)
             continue
         Movement.objects.filter(
             organization=org, document_type=document_type, document_id=document_id
-        ).update(created_at=moment)
+        ).backdate(moment)
         model = models.get(document_type)
         if model is not None:
             model.objects.filter(organization=org, pk=document_id).update(created_at=moment)

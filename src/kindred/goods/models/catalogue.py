@@ -103,6 +103,10 @@ class ItemType(models.Model):
             models.CheckConstraint(
                 condition=Q(standard_weight_kg__gte=0), name="item_type_weight_not_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(fair_value__isnull=True) | Q(fair_value__gte=0),
+                name="item_type_value_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,6 +30,9 @@ class DonationReceipt(NumberedDocument):
         Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("site")
     )
     received_on = models.DateField(_("received on"))
+    # The currency its line values are in, as the organisation had it when the goods came:
+    # an issued receipt does not change when the organisation's currency does.
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
     channel = models.CharField(
         _("channel"), max_length=12, choices=Channel.choices, default=Channel.DROP_OFF
     )
@@ -88,6 +91,9 @@ class DonationLine(StockLine):
         Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
     )
     description = models.CharField(_("description"), max_length=200, blank=True)
+    # quantity x the item type's fair value when the line was recorded (None: no value then);
+    # a later change of the catalogue's value does not change an issued receipt.
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=5, null=True, blank=True)
     # Lines replaced by a correction stay, marked void, so the receipt's history is whole.
     voided = models.BooleanField(_("void"), default=False)
     position = models.PositiveIntegerField(default=0)

@@ -59,6 +59,22 @@ class StockBalance(models.Model):
         return self.quantity - self.reserved
 
 
+class MovementQuerySet(models.QuerySet):
+    """The ledger is append-only, like the audit log: a mistake is corrected by a reversing
+    movement, never by changing or deleting one."""
+
+    def update(self, **kwargs):
+        raise TypeError("Ledger movements are append-only.")
+
+    def delete(self):
+        raise TypeError("Ledger movements are append-only.")
+
+    def backdate(self, created_at) -> int:
+        """Demo data and tests only: spread movements over past weeks. Changes nothing but
+        the time, and no service calls it."""
+        return super().update(created_at=created_at)
+
+
 class Movement(models.Model):
     """One append-only line of the ledger: `quantity` of a stock key moved from a location
     (an outflow), to a location (an inflow) or between two. RESERVE and RELEASE change the
@@ -125,7 +141,9 @@ class Movement(models.Model):
     )
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
-    objects = ScopedManager(organization="organization")
+    objects = ScopedManager(
+        organization="organization", _manager_class=models.Manager.from_queryset(MovementQuerySet)
+    )
 
     class Meta:
         verbose_name = _("movement")
@@ -136,6 +154,15 @@ class Movement(models.Model):
             models.CheckConstraint(
                 condition=Q(from_location__isnull=False) | Q(to_location__isnull=False),
                 name="movement_has_a_location",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_location=F("to_location")), name="movement_from_is_not_to"
+            ),
+            # A reservation or its release changes the reserved part at one location.
+            models.CheckConstraint(
+                condition=~Q(kind__in=["reserve", "release"])
+                | Q(from_location__isnull=False, to_location__isnull=True),
+                name="movement_reserve_shape",
             ),
         ]
         indexes = [
@@ -148,6 +175,14 @@ class Movement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.item_type} {self.quantity}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Ledger movements are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Ledger movements are append-only.")
 
 
 class DocumentCounter(models.Model):

@@ -104,10 +104,6 @@ def line_weight(line) -> Decimal:
     return measures.line_weight(line.item_type, line.quantity, line.weight_kg) or Decimal("0")
 
 
-def line_value(line) -> Decimal | None:
-    return measures.line_value(line.item_type, line.quantity)
-
-
 @dataclass(frozen=True)
 class SummaryLine:
     line: DonationLine
@@ -165,7 +161,7 @@ def receipt_summary(receipt: DonationReceipt) -> ReceiptSummary:
                 quantity=row.quantity,
                 unit=str(row.item_type.get_unit_display()),
                 weight_kg=line_weight(row).quantize(Decimal("0.001")),
-                value=line_value(row),
+                value=row.value,
                 grade=str(row.get_grade_display()),
                 location=str(row.location.label),
             )
@@ -186,7 +182,7 @@ def receipt_summary(receipt: DonationReceipt) -> ReceiptSummary:
         total_value=sum((x.value for x in lines if x.value is not None), ZERO).quantize(
             Decimal("0.01")
         ),
-        currency=org.currency,
+        currency=receipt.currency or org.currency,
         thank_you_text=settings_row.thank_you_text if settings_row else "",
     )
 

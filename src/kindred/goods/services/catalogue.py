@@ -21,7 +21,7 @@ from kindred.core.models import Organization, Site, User
 from kindred.core.services import Conflict, Invalid, NotFound, apply_values, validate_fields
 from kindred.people.models import search_key
 
-from ..catalogue import DEFAULT
+from ..catalogue import DEFAULT, default_value
 from ..models import Category, ItemType, Location, Movement, StockBalance
 from ..sizes import SizeSystem
 from .common import StockError
@@ -53,8 +53,10 @@ def ensure_default_catalogue(org: Organization) -> list[ItemType]:
     """Create the default categories and item types the organisation lacks (by code);
     existing rows, renamed or hidden, are left as they are. Safe to run again.
 
-    Registered in core.services.ORGANIZATION_CREATED (goods/apps.py), so every new
-    organisation starts with it; older ones get it on first use of the catalogue."""
+    Declared in goods/contrib.py (`on_organization_created`), so every new organisation
+    starts with it; older ones get it on first use of the catalogue. Fair values are in the
+    organisation's currency (catalogue.default_value), or empty for a currency without a
+    rate."""
     with transaction.atomic():
         categories = {c.code: c for c in Category.objects.filter(organization=org)}
         types = set(ItemType.objects.filter(organization=org).values_list("code", flat=True))
@@ -76,7 +78,7 @@ def ensure_default_catalogue(org: Organization) -> list[ItemType]:
                         fit=default.fit,
                         age=default.age,
                         standard_weight_kg=Decimal(default.weight),
-                        fair_value=Decimal(default.value) if default.value else None,
+                        fair_value=default_value(default.value, org.currency),
                         one_off=default.one_off,
                     )
                 )

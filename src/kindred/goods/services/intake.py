@@ -34,6 +34,7 @@ from kindred.core.models import Organization, Site
 from kindred.core.services import DomainError, Invalid, NotFound
 from kindred.people.models import Consent, ConsentPurpose, Contact, Person
 
+from .. import measures
 from ..models import (
     DonationLine,
     DonationReceipt,
@@ -266,6 +267,7 @@ def _create_lines(
                 weight_kg=line.weight_kg,
                 location=line.location,
                 description=line.description,
+                value=measures.line_value(line.item_type, line.quantity),
                 position=start + i,
             )
             for i, line in enumerate(lines)
@@ -330,6 +332,7 @@ def _record(
         number=next_number(org, "receipt"),
         site=site,
         received_on=received_on,
+        currency=org.currency,
         channel=channel,
         donor_kind=donor_kind,
         donor_person=donor_person,
