@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from . import queries
+from .models import OutgoingMail
 
 
 def sites(request: HttpRequest) -> dict:
@@ -18,3 +19,15 @@ def members(request: HttpRequest) -> dict:
 
 def recent_changes(request: HttpRequest) -> dict:
     return {"recent_audit": queries.recent_changes(request.org)}
+
+
+def mail_problems(request: HttpRequest) -> dict | None:
+    """E-mails that failed (and are being tried again, or were given up), newest first;
+    no card when there are none."""
+    failing = OutgoingMail.objects.filter(organization=request.org, attempts__gt=0).exclude(
+        status=OutgoingMail.Status.SENT
+    )
+    first = list(failing.order_by("-created_at", "-pk")[:5])
+    if not first:
+        return None
+    return {"count": failing.count(), "first": first}

@@ -3,7 +3,7 @@ areas and core's own pages."""
 
 from django.utils.translation import gettext_lazy as _
 
-from . import cards
+from . import cards, outbox
 from .declarations import AppContrib, Area, Card, Nav
 from .roles import Action
 
@@ -30,6 +30,7 @@ CONTRIB = AppContrib(
     home_cards=[
         Card("core.members", "core/cards/members.html", cards.members, Action.VIEW_MEMBERS, 800),
         Card("core.sites", "core/cards/sites.html", cards.sites, Action.VIEW_SITES, 850),
+        Card("core.mail", "core/cards/mail.html", cards.mail_problems, Action.VIEW_AUDIT, 750),
         Card(
             "core.recent_changes",
             "core/cards/recent_changes.html",
@@ -38,4 +39,6 @@ CONTRIB = AppContrib(
             900,
         ),
     ],
+    scheduled=[outbox.retry_due],  # failed e-mails, tried again with back-off
+    extension_points={"core.mail_sent": "MailSent(kind, hook): run when a mail of kind went"},
 )

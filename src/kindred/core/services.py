@@ -14,14 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
-from . import audit, declarations, queries, tasks
+from . import audit, declarations, outbox, queries, tasks
 from .errors import Conflict, DomainError, Invalid, NotFound
 from .models import ApiToken, Invitation, Membership, Organization, Site, TaskProgress, User
 from .roles import Role
@@ -294,17 +293,21 @@ def add_member(*, org: Organization, user: User, role: str, actor: User | None) 
 # Invitations -------------------------------------------------------------------------------
 
 
-def _send_invitation(invitation_id: int, raw_token: str, accept_url: str) -> None:
-    with scopes_disabled():
-        invitation = Invitation.objects.select_related("organization", "invited_by").get(
-            pk=invitation_id
-        )
+def _queue_invitation(invitation: Invitation, accept_url: str) -> None:
+    """The invitation e-mail, in the organisation's language, queued (core/outbox.py)."""
     org = invitation.organization
     with translation.override(org.default_language):
         context = {"invitation": invitation, "org": org, "accept_url": accept_url}
         subject = _("You are invited to %(org)s on Kindred") % {"org": org.name}
         body = render_to_string("core/email/invitation.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    outbox.queue(
+        org=org,
+        kind="core.invitation",
+        recipient=invitation.email,
+        subject=subject,
+        body=body,
+        about=invitation,
+    )
 
 
 @transaction.atomic
@@ -313,7 +316,8 @@ def invite_member(
 ) -> Invitation:
     """Invite someone by e-mail. `accept_url_for(raw_token)` builds the link for the e-mail.
 
-    The raw token exists only in that e-mail; the database keeps its hash."""
+    The raw token exists only in that e-mail (kept in the outbox until it went; the body is
+    cleared then); the database keeps its hash."""
     email = email.strip().lower()
     if role not in Role.values:
         raise DomainError(_("Choose a valid role."), field="role")
@@ -343,8 +347,8 @@ def invite_member(
         obj=invitation,
         changes={"email": [None, email], "role": [None, role]},
     )
-    url = accept_url_for(raw)
-    transaction.on_commit(lambda: _send_invitation(invitation.pk, raw, url))
+    # The raw token lives only in the e-mail; the outbox clears the body once it went.
+    _queue_invitation(invitation, accept_url_for(raw))
     return invitation
 
 

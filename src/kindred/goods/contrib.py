@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from kindred.core.declarations import AppContrib, Area, Card, Nav, PersonRef
+from kindred.core.outbox import MailSent
 from kindred.core.roles import Action
 from kindred.people.purposes import AppPurpose
 
@@ -10,7 +11,7 @@ from . import cards, demo
 from .models import DisposalLot, DonationReceipt, Sorting, StockCount, Transfer
 from .queries.stock import LedgerDocument
 from .services.catalogue import ensure_default_catalogue
-from .services.intake import DONOR_PURPOSE, DONOR_PURPOSE_TEXTS
+from .services.intake import DONOR_PURPOSE, DONOR_PURPOSE_TEXTS, THANK_YOU, mark_thank_you_sent
 
 AUDIT_LABELS = {
     "catalogue.category_added": _("Category added"),
@@ -155,6 +156,7 @@ CONTRIB = AppContrib(
         "goods.ledger_documents": "LedgerDocument: a kind of document that moves stock",
     },
     extends={
+        "core.mail_sent": [MailSent(THANK_YOU, mark_thank_you_sent)],
         "people.consent_purposes": [AppPurpose(DONOR_PURPOSE, DONOR_PURPOSE_TEXTS)],
         "goods.ledger_documents": [
             LedgerDocument("receipt", DonationReceipt, "goods:receipt", "receipt_id"),

@@ -21,16 +21,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django_scopes import scopes_disabled
 
-from kindred.core import audit
-from kindred.core.models import Organization, Site
+from kindred.core import audit, outbox
+from kindred.core.models import Organization, OutgoingMail, Site
 from kindred.core.services import DomainError, Invalid, NotFound
 from kindred.people.models import Consent, ConsentPurpose, Contact, Person
 
@@ -579,9 +577,30 @@ def thank_you_recipient(receipt: DonationReceipt) -> Recipient | None:
     return None
 
 
+THANK_YOU = "goods.thank_you"
+
+
 def _mark_thanked(org: Organization, receipt: DonationReceipt, actor) -> None:
-    receipt.thank_you_sent_at = timezone.now()
-    receipt.save(update_fields=["thank_you_sent_at"])
+    """Queue the thank-you e-mail (core/outbox.py); `thank_you_sent_at` is set when it went
+    (mark_thank_you_sent, declared in goods/contrib.py), not before."""
+    recipient = thank_you_recipient(receipt)
+    if recipient is None:
+        return
+    with translation.override(recipient.language), timezone.override(org.time_zone):
+        summary = receipt_summary(receipt)
+        subject = _("Thank you for your donation to %(org)s") % {"org": org.name}
+        body = render_to_string(
+            "goods/email/thank_you.txt",
+            {"receipt": receipt, "summary": summary, "org": org, "recipient": recipient},
+        )
+    outbox.queue(
+        org=org,
+        kind=THANK_YOU,
+        recipient=recipient.email,
+        subject=subject,
+        body=body,
+        about=receipt,
+    )
     audit.log(
         org=org,
         actor=actor,
@@ -589,31 +608,13 @@ def _mark_thanked(org: Organization, receipt: DonationReceipt, actor) -> None:
         obj=receipt,
         changes={"sent_to": [None, receipt.donor_kind]},
     )
-    receipt_id = receipt.pk
-    transaction.on_commit(lambda: send_thank_you_email(receipt_id))
 
 
-def send_thank_you_email(receipt_id: int) -> bool:
-    """Send the thank-you e-mail of a receipt (after commit). False when the donor can no
-    longer be written to (the address or the consent went in the meantime)."""
-
-    with scopes_disabled():
-        receipt = DonationReceipt.objects.select_related(
-            "organization", "site", "donor_person", "donor_contact"
-        ).get(pk=receipt_id)
-        recipient = thank_you_recipient(receipt)
-        if recipient is None:
-            return False
-        org = receipt.organization
-        with translation.override(recipient.language), timezone.override(org.time_zone):
-            summary = receipt_summary(receipt)
-            subject = _("Thank you for your donation to %(org)s") % {"org": org.name}
-            body = render_to_string(
-                "goods/email/thank_you.txt",
-                {"receipt": receipt, "summary": summary, "org": org, "recipient": recipient},
-            )
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
-    return True
+def mark_thank_you_sent(mail: OutgoingMail) -> None:
+    """The thank-you went: note it on its receipt (the outbox calls this when it sent it)."""
+    DonationReceipt.objects.filter(organization_id=mail.organization_id, pk=mail.object_id).update(
+        thank_you_sent_at=mail.sent_at
+    )
 
 
 @transaction.atomic
