@@ -2,7 +2,7 @@
 
 import sys
 
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -31,13 +31,20 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
+# Words of the drivers' messages for a database that does not answer for now (PostgreSQL
+# restarting or unreachable, a connection dropped, SQLite busy) - not for a fault such as a
+# missing table, which stays a 500 so it is seen and fixed.
+TRANSIENT = ("connect", "connection", "server closed", "terminat", "shutting down", "locked")
+
+
 def _database_unreachable() -> bool:
-    """Whether the error being handled is the database not answering (restarting, or the
-    connection lost), rather than a fault in Kindred."""
+    """Whether the error being handled is the database not answering for now, rather than
+    a fault in Kindred."""
     error = sys.exc_info()[1]
-    return isinstance(error, OperationalError | InterfaceError) or (
-        isinstance(error, DatabaseError) and "connection" in str(error).lower()
-    )
+    if isinstance(error, InterfaceError):
+        return True
+    message = str(error).lower()
+    return isinstance(error, OperationalError) and any(word in message for word in TRANSIENT)
 
 
 def unavailable(request: HttpRequest) -> HttpResponse:
