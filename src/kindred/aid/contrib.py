@@ -4,11 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.core.declarations import AppContrib, Area, Card, Nav, PersonRef
 from kindred.core.roles import Action
+from kindred.core.tasks import JobStalled
 from kindred.goods.queries.stock import LedgerDocument
 
 from . import cards, demo
 from .models import Handout, Reservation
 from .services import AUDIT_ACTIONS
+from .tasks.allocation import fail_stalled_run
 from .tasks.reminders import enqueue_reminders
 from .tasks.reservations import enqueue_expiry
 
@@ -95,6 +97,7 @@ CONTRIB = AppContrib(
         enqueue_reminders,  # the day before a pickup slot
     ],
     extends={
+        "core.job_stalled": [JobStalled(fail_stalled_run)],
         "goods.ledger_documents": [
             LedgerDocument("reservation", Reservation, "aid:reservation", "reservation_id"),
             LedgerDocument("handout", Handout, "aid:station-handout", "handout_id"),

@@ -3,7 +3,7 @@ areas and core's own pages."""
 
 from django.utils.translation import gettext_lazy as _
 
-from . import cards, outbox
+from . import cards, outbox, tasks
 from .declarations import AppContrib, Area, Card, Nav
 from .roles import Action
 
@@ -39,6 +39,12 @@ CONTRIB = AppContrib(
             900,
         ),
     ],
-    scheduled=[outbox.retry_due],  # failed e-mails, tried again with back-off
-    extension_points={"core.mail_sent": "MailSent(kind, hook): run when a mail of kind went"},
+    scheduled=[
+        outbox.retry_due,  # failed e-mails, tried again with back-off
+        tasks.fail_stalled,  # jobs whose worker died: failed, not "running" for good
+    ],
+    extension_points={
+        "core.mail_sent": "MailSent(kind, hook): run when a mail of kind went",
+        "core.job_stalled": "JobStalled(hook): undo an app's part of a job that died",
+    },
 )

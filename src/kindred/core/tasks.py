@@ -14,12 +14,15 @@ import csv
 import json
 import logging
 import re
-from datetime import UTC, date
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,6 +31,7 @@ from django_scopes import scope, scopes_disabled
 from django_tasks import TaskContext, task
 from django_tasks.base import Task
 
+from . import declarations
 from .models import AuditEntry, Organization, TaskProgress, User
 from .queries import AuditFilter, audit_entries
 
@@ -90,6 +94,79 @@ def begin(progress_id: int, *, task_id: str) -> TaskProgress:
             status=TaskProgress.Status.RUNNING, task_id=task_id, updated_at=timezone.now()
         )
         return TaskProgress.objects.select_related("organization").get(pk=progress_id)
+
+
+# A running job proves it is alive by touching its progress row at least this often; one
+# whose row has not moved for LEASE is taken as dead (its worker was killed or the machine
+# stopped) and marked failed by the worker's schedule (`fail_stalled`), so no page polls
+# a "running 10 %" for good. The apps undo their part through "core.job_stalled".
+HEARTBEAT = 20  # seconds
+LEASE = timedelta(seconds=60)
+
+
+@contextlib.contextmanager
+def heartbeat(progress_id: int, every: float = HEARTBEAT) -> Iterator[None]:
+    """Keep a job's lease while its body runs, from a thread, even during one long step
+    (a solver call) that reports no progress."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                try:
+                    with scopes_disabled():
+                        TaskProgress.objects.filter(
+                            pk=progress_id, status=TaskProgress.Status.RUNNING
+                        ).update(updated_at=timezone.now())
+                except DatabaseError:  # busy for a moment: the next beat tries again
+                    logger.warning("Heartbeat of job %s missed", progress_id)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{progress_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+@dataclass(frozen=True)
+class JobStalled:
+    """Run `hook(progress)` when a job is found dead, in the transaction that fails it."""
+
+    hook: Callable[[TaskProgress], object]
+
+
+def fail_stalled(now=None) -> int:
+    """Mark every running job whose lease ran out as failed, with a message the page shows,
+    and let the apps undo their part (the worker's schedule; idempotent)."""
+    now = now or timezone.now()
+    failed = 0
+    with scopes_disabled():
+        stalled = list(
+            TaskProgress.objects.filter(
+                status=TaskProgress.Status.RUNNING, updated_at__lt=now - LEASE
+            ).select_related("organization")
+        )
+        for progress in stalled:
+            with transaction.atomic():
+                locked = TaskProgress.objects.select_for_update().get(pk=progress.pk)
+                if locked.status != TaskProgress.Status.RUNNING:
+                    continue
+                with translation.override(locked.organization.default_language):
+                    locked.message = _(
+                        "This job stopped before it finished (its worker ended). Start it again."
+                    )
+                locked.status = TaskProgress.Status.FAILED
+                locked.save(update_fields=["status", "message", "updated_at"])
+                for stalled_hook in declarations.extensions("core.job_stalled"):
+                    stalled_hook.hook(locked)
+                failed += 1
+    if failed:
+        logger.warning("%s stalled job(s) marked failed", failed)
+    return failed
 
 
 def result_path(progress: TaskProgress, suffix: str) -> Path | None:

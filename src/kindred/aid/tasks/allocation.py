@@ -141,11 +141,19 @@ def compute_run(*, run_id: int, progress_id: int | None = None, language: str = 
         )
 
 
-# Changing the proposal ----------------------------------------------------------------------
-
-
 @task(takes_context=True)
 def run_allocation(context: TaskContext, *, progress_id: int, run_id: int, language: str) -> None:
     """Solve a run and store its proposal, reporting progress to `progress_id`."""
     core_tasks.begin(progress_id, task_id=context.task_result.id)
-    compute_run(run_id=run_id, progress_id=progress_id, language=language)
+    with core_tasks.heartbeat(progress_id):  # a killed worker's run is failed, not stuck
+        compute_run(run_id=run_id, progress_id=progress_id, language=language)
+
+
+def fail_stalled_run(progress: TaskProgress) -> None:
+    """The run whose job died (core/tasks.py `fail_stalled`): failed with the job's message,
+    so it can be discarded and started again. Its proposal is stored in one transaction at
+    the end, so nothing of it was saved."""
+    AllocationRun.objects.filter(
+        progress=progress,
+        status__in=(AllocationRun.Status.QUEUED, AllocationRun.Status.RUNNING),
+    ).update(status=AllocationRun.Status.FAILED, error=progress.message)

@@ -19,7 +19,9 @@ from kindred.core import declarations
 
 logger = logging.getLogger("kindred.worker")
 
-SCHEDULE_INTERVAL = 300  # seconds; a daily job starts at most this late after midnight
+# Seconds between two rounds (each job is cheap and idempotent): a daily job starts at most
+# this late after midnight, and a job whose worker died is failed within LEASE + this.
+SCHEDULE_INTERVAL = 60
 
 
 def run_scheduled() -> None:
