@@ -123,7 +123,6 @@ def recent_changes(org: Organization, limit: int = 10) -> list[AuditEntry]:
 
 
 def _role_counts(org: Organization) -> list[tuple[str, int]]:
-
     counts = dict(
         Membership.objects.filter(organization=org).values_list("role").annotate(n=Count("id"))
     )

@@ -502,7 +502,6 @@ def disposal_list(request: HttpRequest, slug: str, filters: Query[DisposalFilter
 )
 @org_endpoint(Action.MOVE_STOCK)
 def disposal_create(request: HttpRequest, slug: str, payload: DisposalIn):
-
     site = Site.objects.filter(organization=request.org, pk=payload.site_id).first()
     if site is None:
         raise Invalid(_("There is no such site."), field="site_id")

@@ -96,7 +96,6 @@ class CategoryForm(forms.Form):
 
 
 def _builtin(code: str) -> str:
-
     return builtin_name(code)
 
 

@@ -47,7 +47,6 @@ class Category(models.Model):
 
     @property
     def label(self) -> str:
-
         return self.name or builtin_name(self.code)
 
 
@@ -114,5 +113,4 @@ class ItemType(models.Model):
 
     @property
     def label(self) -> str:
-
         return self.name or builtin_name(self.code)

@@ -86,7 +86,6 @@ def receipts(
 
 
 def donor_label(receipt: DonationReceipt) -> str:
-
     kinds = DonationReceipt.DonorKind
     if receipt.donor_kind == kinds.PERSON and receipt.donor_person is not None:
         return receipt.donor_person.full_name
@@ -326,7 +325,6 @@ def _pk(value) -> int | None:
 
 
 def donor_person(org: Organization, membership: Membership, person_id) -> Person | None:
-
     if not can(membership.role, Action.VIEW_PEOPLE):
         return None
     pk = _pk(person_id)

@@ -342,7 +342,6 @@ def receipt_detail(request: HttpRequest, receipt_id: int) -> HttpResponse:
 
 
 def _audit_entries(org, receipt):
-
     return AuditEntry.objects.filter(
         organization=org,
         object_type=DonationReceipt._meta.label_lower,

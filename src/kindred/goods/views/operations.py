@@ -526,7 +526,6 @@ def disposal_detail(request: HttpRequest, disposal_id: int) -> HttpResponse:
 
 @org_view(Action.VIEW_STOCK)
 def disposal_waybill(request: HttpRequest, disposal_id: int) -> HttpResponse:
-
     lot = _lot(disposal_id)
     lines, total = queries.disposal_lines(lot)
     response = HttpResponse(render_waybill(lot, lines, total), content_type="application/pdf")

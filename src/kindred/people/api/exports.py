@@ -45,7 +45,6 @@ class HouseholdExportFilter(Schema):
 
 
 def _export_file(export):
-
     return FileResponse(
         export.file, as_attachment=True, filename=export.filename, content_type=export.content_type
     )
