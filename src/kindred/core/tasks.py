@@ -60,7 +60,11 @@ def report(
     if result_file is not None:
         fields["result_file"] = result_file
     with transaction.atomic(), scopes_disabled():
-        TaskProgress.objects.filter(pk=progress_id).update(**fields)
+        rows = TaskProgress.objects.filter(pk=progress_id)
+        if status == TaskProgress.Status.RUNNING:
+            # A job failed as dead (fail_stalled) stays failed if it was only slow.
+            rows = rows.exclude(status=TaskProgress.Status.FAILED)
+        rows.update(**fields)
 
 
 # Job plumbing shared by every long job -----------------------------------------------------
@@ -256,6 +260,7 @@ def export_audit_log(
     path = result_path(progress, ".csv")
     assert path is not None  # the id came from django-tasks, not from a user
     with (
+        heartbeat(progress_id),
         translation.override(language),
         # Date filters mean the organisation's days, as on the page they came from.
         timezone.override(org.time_zone),

@@ -32,14 +32,16 @@ logger = logging.getLogger(__name__)
 def check_import(context: TaskContext, *, progress_id: int, batch_id: int, language: str) -> None:
     """The dry run of an upload (imports.start_check)."""
     core_tasks.begin(progress_id, task_id=context.task_result.id)
-    run_check(batch_id=batch_id, progress_id=progress_id, language=language)
+    with core_tasks.heartbeat(progress_id):
+        run_check(batch_id=batch_id, progress_id=progress_id, language=language)
 
 
 @task(takes_context=True)
 def import_rows(context: TaskContext, *, progress_id: int, batch_id: int, language: str) -> None:
     """The import of a checked upload (imports.start_import)."""
     core_tasks.begin(progress_id, task_id=context.task_result.id)
-    run_import(batch_id=batch_id, progress_id=progress_id, language=language)
+    with core_tasks.heartbeat(progress_id):
+        run_import(batch_id=batch_id, progress_id=progress_id, language=language)
 
 
 # Jobs --------------------------------------------------------------------------------------
