@@ -491,3 +491,17 @@ def test_the_duplicates_page_searches_by_name(org, coordinator, client_for, pair
     assert merge in client.get(url("duplicates", org), {"q": "hasan"}).content.decode()
     page = client.get(url("duplicates", org), {"q": "Berg"}).content.decode()
     assert merge not in page and "No pair matches this search." in page
+
+
+def test_a_merge_from_a_role_without_the_right_is_refused_not_ignored(
+    org, coordinator, referrer, client_for
+):
+    """A referrer may register persons but not merge them: asking to merge from the form is
+    a 403 that writes nothing, never a second record registered as if nothing was asked."""
+    existing = make(org, coordinator, birth_date=date(1984, 3, 12))
+    before = snapshot(org)
+    response = client_for(referrer).post(
+        url("person-new", org), {**NEAR, "merge_into": existing.pk}
+    )
+    assert response.status_code == 403
+    assert snapshot(org) == before

@@ -6,6 +6,7 @@ referrer (roles.OWN_RECORDS_ONLY) gets 404 for a record they did not register, e
 for one that does not exist."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -126,8 +127,12 @@ def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpRespo
                 among=queries.visible_persons(org, request.membership),
             )
         merge_into = request.POST.get("merge_into", "")
+        if merge_into and not can(request.role, Action.MERGE_PEOPLE):
+            # Refused, never ignored: a record registered anyway would be the duplicate the
+            # member meant to avoid.
+            raise PermissionDenied
         try:
-            if person is None and merge_into.isdigit() and can(request.role, Action.MERGE_PEOPLE):
+            if person is None and merge_into.isdigit():
                 person = services.register_person_into(
                     org=org,
                     keep=_person(request, int(merge_into)),
