@@ -23,7 +23,7 @@ from kindred.core.views.helpers import form_error, paginate
 from . import exports, imports
 from .imports.reading import text_value
 from .models import ImportBatch
-from .views import IN_HOUSEHOLD, PERSON_SORTS, purpose_filter
+from .views.common import IN_HOUSEHOLD, PERSON_SORTS, purpose_filter
 
 Status = ImportBatch.Status
 MAPPABLE = {Status.UPLOADED, Status.CHECKED, Status.REFUSED}
