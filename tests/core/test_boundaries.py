@@ -11,6 +11,7 @@ import ast
 from pathlib import Path
 
 import grimp
+import networkx
 
 import kindred
 
@@ -49,38 +50,10 @@ def test_imports_inside_functions_are_the_listed_exceptions():
 
 
 def _cycles(edges: dict[str, list[str]]) -> list[list[str]]:
-    """The strongly connected components of more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on_stack.add(v)
-        for w in edges[v]:
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for v in edges:
-        if v not in index:
-            visit(v)
-    return found
+    """The groups of modules that import each other round, each sorted (networkx)."""
+    graph = networkx.DiGraph([(a, b) for a, targets in edges.items() for b in targets])
+    graph.add_nodes_from(edges)
+    return sorted(sorted(c) for c in networkx.strongly_connected_components(graph) if len(c) > 1)
 
 
 def test_no_module_imports_itself_back_through_others():

@@ -83,7 +83,7 @@ def test_a_thank_you_is_marked_sent_only_when_it_went(
 
 
 def test_a_mail_that_keeps_failing_is_given_up_and_shown_to_administrators(
-    org, admin, coordinator, client_for, django_capture_on_commit_callbacks
+    org, admin, coordinator, outsider, other_org, client_for, django_capture_on_commit_callbacks
 ):
     url = reverse("core:member-invite", kwargs={"org_slug": org.slug})
     with REFUSING:
@@ -102,3 +102,7 @@ def test_a_mail_that_keeps_failing_is_given_up_and_shown_to_administrators(
     home = reverse("core:dashboard", kwargs={"org_slug": org.slug})
     assert "late@example.test" in client_for(admin).get(home).content.decode()
     assert "late@example.test" not in client_for(coordinator).get(home).content.decode()
+    # Another organisation's administrator sees its own home page without it.
+    theirs = reverse("core:dashboard", kwargs={"org_slug": other_org.slug})
+    assert client_for(outsider).get(home).status_code == 404
+    assert "late@example.test" not in client_for(outsider).get(theirs).content.decode()

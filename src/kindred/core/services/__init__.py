@@ -14,7 +14,14 @@ from .accounts import (
     set_language,
     start_audit_export,
 )
-from .common import ORG_FIELDS, SITE_FIELDS, apply_values, update_and_audit, validate_fields
+from .common import (
+    ORG_FIELDS,
+    SITE_FIELDS,
+    apply_values,
+    save_archived,
+    update_and_audit,
+    validate_fields,
+)
 from .members import (
     accept_invitation,
     add_member,
@@ -52,6 +59,7 @@ __all__ = [
     "remove_member",
     "revoke_api_token",
     "revoke_invitation",
+    "save_archived",
     "set_language",
     "set_site_archived",
     "start_audit_export",

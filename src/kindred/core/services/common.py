@@ -78,3 +78,23 @@ def update_and_audit(
             changes=audit.diff(instance, before, changed),
         )
     return changed
+
+
+def save_archived(
+    instance, archived: bool, *, org: Organization, actor: User | None, kind: str, also=()
+) -> bool:
+    """Archive or restore a locked record: set `archived`, save it (with the fields in
+    `also`, e.g. an auto `updated_at`) and audit "<kind>.archived" or "<kind>.restored".
+    Nothing is written when it already is so. Returns whether it changed."""
+    if instance.archived == archived:
+        return False
+    instance.archived = archived
+    instance.save(update_fields=["archived", *also])
+    audit.log(
+        org=org,
+        actor=actor,
+        action=f"{kind}.archived" if archived else f"{kind}.restored",
+        obj=instance,
+        changes={"archived": [not archived, archived]},
+    )
+    return True

@@ -13,7 +13,14 @@ from .. import audit, declarations
 from ..errors import Conflict
 from ..models import Organization, Site, User
 from ..roles import Role
-from .common import ORG_FIELDS, SITE_FIELDS, apply_values, update_and_audit, validate_fields
+from .common import (
+    ORG_FIELDS,
+    SITE_FIELDS,
+    apply_values,
+    save_archived,
+    update_and_audit,
+    validate_fields,
+)
 from .members import add_member
 
 # Organisations ---------------------------------------------------------------------------
@@ -120,14 +127,5 @@ def update_site(*, org: Organization, site: Site, values: Mapping[str, Any], act
 def set_site_archived(*, org: Organization, site: Site, archived: bool, actor: User) -> Site:
     """Archive (hide from new work, keep history) or restore a site."""
     site = Site.objects.select_for_update().get(pk=site.pk, organization=org)
-    if site.archived != archived:
-        site.archived = archived
-        site.save(update_fields=["archived"])
-        audit.log(
-            org=org,
-            actor=actor,
-            action="site.archived" if archived else "site.restored",
-            obj=site,
-            changes={"archived": [not archived, archived]},
-        )
+    save_archived(site, archived, org=org, actor=actor, kind="site")
     return site

@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 
 from kindred.core import audit
 from kindred.core.models import Organization, Site, User
-from kindred.core.services import Conflict, Invalid, NotFound, apply_values, validate_fields
+from kindred.core.services import (
+    Conflict,
+    Invalid,
+    NotFound,
+    apply_values,
+    save_archived,
+    validate_fields,
+)
 from kindred.people.models import search_key
 
 from ..catalogue import DEFAULT, default_value
@@ -416,13 +423,5 @@ def archive_location(
         ).exclude(pk=location.pk)
         if any(_same_name(s.name, location.name) for s in siblings.only("name")):
             raise Conflict(_("A location with this name already exists here."), field="name")
-    location.archived = archived
-    location.save(update_fields=["archived"])
-    audit.log(
-        org=org,
-        actor=actor,
-        action="location.archived" if archived else "location.restored",
-        obj=location,
-        changes={"archived": [not archived, archived]},
-    )
+    save_archived(location, archived, org=org, actor=actor, kind="location")
     return location

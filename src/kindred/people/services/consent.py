@@ -18,6 +18,7 @@ from kindred.core.services import (
     Invalid,
     NotFound,
     apply_values,
+    save_archived,
     update_and_audit,
     validate_fields,
 )
@@ -154,16 +155,7 @@ def set_purpose_archived(
 ) -> ConsentPurpose:
     """Archive a purpose (no new records for it; those recorded stay) or restore it."""
     purpose = ConsentPurpose.objects.select_for_update().get(pk=purpose.pk, organization=org)
-    if purpose.archived != archived:
-        purpose.archived = archived
-        purpose.save(update_fields=["archived"])
-        audit.log(
-            org=org,
-            actor=actor,
-            action="consent_purpose.archived" if archived else "consent_purpose.restored",
-            obj=purpose,
-            changes={"archived": [not archived, archived]},
-        )
+    save_archived(purpose, archived, org=org, actor=actor, kind="consent_purpose")
     return purpose
 
 

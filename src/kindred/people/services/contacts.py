@@ -22,6 +22,7 @@ from kindred.core.services import (
     Invalid,
     NotFound,
     apply_values,
+    save_archived,
     validate_fields,
 )
 
@@ -244,16 +245,7 @@ def set_contact_archived(
 ) -> Contact:
     """Archive (hide from lists and new work, keep everything) or restore a contact."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk, organization=org)
-    if contact.archived != archived:
-        contact.archived = archived
-        contact.save(update_fields=["archived", "updated_at"])
-        audit.log(
-            org=org,
-            actor=actor,
-            action="contact.archived" if archived else "contact.restored",
-            obj=contact,
-            changes={"archived": [not archived, archived]},
-        )
+    save_archived(contact, archived, org=org, actor=actor, kind="contact", also=("updated_at",))
     return contact
 
 
