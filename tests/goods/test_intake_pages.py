@@ -113,7 +113,7 @@ def test_a_bad_line_is_shown_next_to_it_and_nothing_is_saved(
 
     response = client.post(url(org, "intake"), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     rows = response.context["rows"]
     assert rows[1]["error"] and not rows[0]["error"]
     assert "does not come in size XL" in response.content.decode()

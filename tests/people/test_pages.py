@@ -92,7 +92,7 @@ def test_registering_a_person_stores_the_phone_as_e164_and_the_number_encrypted(
     assert "person.created" in audit_actions(org)
 
 
-def test_a_bad_identity_number_answers_400_on_that_field_and_saves_nothing(
+def test_a_bad_identity_number_answers_422_on_that_field_and_saves_nothing(
     org, coordinator, client_for
 ):
     before = snapshot(org)
@@ -104,7 +104,7 @@ def test_a_bad_identity_number_answers_400_on_that_field_and_saves_nothing(
             "national_id": "511062-5629",  # day 51
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     body = text(response)
     assert 'id="id_national_id_error"' in body
     assert "valid birth date" in body
@@ -119,7 +119,7 @@ def test_a_number_registered_to_someone_else_is_refused_on_edit(org, admin, clie
         url("person-edit", org, second.pk),
         {"given_name": "Second", "national_id_country": "DK", "national_id": "2110625629"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert 'id="id_national_id_error"' in text(response)
     assert snapshot(org) == before
 
@@ -134,10 +134,10 @@ def test_a_number_without_its_country_is_refused_by_the_form(org, admin, client_
     assert snapshot(org) == before
 
 
-def test_an_impossible_phone_number_answers_400_on_the_phone_field(org, admin, client_for):
+def test_an_impossible_phone_number_answers_422_on_the_phone_field(org, admin, client_for):
     before = snapshot(org)
     response = client_for(admin).post(url("person-new", org), {"given_name": "X", "phone": "12"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert 'id="id_phone_error"' in text(response)
     assert snapshot(org) == before
 

@@ -16,9 +16,8 @@ from ninja.responses import Status
 from kindred.api.auth import org_endpoint
 from kindred.api.pagination import PagePagination
 from kindred.core.api import ERRORS
-from kindred.core.roles import OWN_RECORDS_ONLY, Action
+from kindred.core.roles import Action
 from kindred.core.services import NotFound
-from kindred.people.models import Person
 
 from ..models import HelpRequest, NeedLine
 from ..queries import requests as queries
@@ -68,8 +67,22 @@ class NeedLinePatch(Schema):
     cancelled: bool | None = Field(None, description="true cancels the need (not undone).")
 
 
+class NewHouseholdIn(Schema):
+    given_name: str = Field(..., min_length=1, max_length=100, description="The head's.")
+    family_name: str = Field("", max_length=100)
+    phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    street: str = Field("", max_length=200)
+    postcode: str = Field("", max_length=20)
+    city: str = Field("", max_length=100)
+    household_label: str = Field("", max_length=200, description="Default: the head's name.")
+
+
 class RequestIn(Schema):
-    household_id: Id
+    household_id: Id | None = Field(None, description="An existing household…")
+    household: NewHouseholdIn | None = Field(
+        None, description="…or a new one, registered with the request (all or nothing)."
+    )
     applicant_id: Id | None = None
     lines: list[NeedLineIn] = Field(..., min_length=1, max_length=50)
     note: str = Field("", max_length=5000)
@@ -213,37 +226,23 @@ def request_list(request: HttpRequest, slug: str, filters: Query[RequestFilter])
 @router.post(
     REQUESTS,
     response={201: RequestDetailOut, **ERRORS},
-    summary="Register a household's help request with its need lines",
+    summary="Register a help request with its need lines (for a new household too)",
 )
 @org_endpoint(Action.SUBMIT_REQUESTS)
 def request_create(request: HttpRequest, slug: str, payload: RequestIn):
-    household = (
-        queries.households_for(request.org, request.membership)
-        .filter(pk=payload.household_id)
-        .first()
-    )
-    if household is None:
-        raise NotFound(_("There is no such household."), field="household_id")
-    applicant = None
-    if payload.applicant_id is not None:
-        applicant = Person.objects.filter(organization=request.org, pk=payload.applicant_id).first()
-        if applicant is None:
-            raise NotFound(_("There is no such person."), field="applicant_id")
-    source = (
-        HelpRequest.Source.REFERRER
-        if request.role in OWN_RECORDS_ONLY
-        else HelpRequest.Source.STAFF
-    )
-    help_request = services.create_request(
+    new_household = payload.household.dict() if payload.household is not None else None
+    help_request = services.submit_request(
         org=request.org,
-        household=household,
-        applicant=applicant,
-        source=source,
-        lines=[_line_values(line) for line in payload.lines],
-        note=payload.note,
-        referrer_organisation=payload.referrer_organisation,
-        language=payload.language,
-        actor=request.user,
+        membership=request.membership,
+        command=services.SubmitRequest(
+            household_id=payload.household_id,
+            new_household=new_household,
+            applicant_id=payload.applicant_id,
+            lines=[_line_values(line) for line in payload.lines],
+            note=payload.note,
+            referrer_organisation=payload.referrer_organisation,
+            language=payload.language,
+        ),
     )
     return Status(201, _detail(help_request))
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kindred.core.roles import OWN_RECORDS_ONLY, Action, can
+from kindred.core.roles import Action, can
 from kindred.core.scoping import org_view
 from kindred.core.services import DomainError
 from kindred.core.views.helpers import form_error, paginate
@@ -77,12 +76,6 @@ def _request_or_404(request: HttpRequest, request_id: int) -> HelpRequest:
     return get_object_or_404(qs, pk=request_id)
 
 
-def _source_for(role: str) -> str:
-    if role in OWN_RECORDS_ONLY:
-        return HelpRequest.Source.REFERRER
-    return HelpRequest.Source.STAFF
-
-
 # The list -------------------------------------------------------------------------------------
 
 
@@ -136,25 +129,20 @@ def request_new(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid() and lines.is_valid():
             chosen = filled(lines)
+            household = form.cleaned_data["household"]
             try:
-                with transaction.atomic():
-                    household = form.cleaned_data["household"]
-                    applicant = None
-                    if household is None:
-                        household, applicant = services.register_household(
-                            org=org, values=form.person_values(), actor=request.user
-                        )
-                    help_request = services.create_request(
-                        org=org,
-                        household=household,
-                        applicant=applicant,
-                        source=_source_for(request.role),
+                help_request = services.submit_request(
+                    org=org,
+                    membership=request.membership,
+                    command=services.SubmitRequest(
+                        household_id=household.pk if household is not None else None,
+                        new_household=form.person_values() if household is None else None,
                         lines=[line.service_values() for _i, line in chosen],
                         note=form.cleaned_data["note"],
                         referrer_organisation=form.cleaned_data["referrer_organisation"],
                         language=form.cleaned_data["language"],
-                        actor=request.user,
-                    )
+                    ),
+                )
             except DomainError as error:
                 _show_error(error, form, lines, [i for i, _line in chosen])
                 status = error.status

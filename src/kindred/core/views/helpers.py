@@ -14,5 +14,9 @@ def paginate(request: HttpRequest, qs, size: int = PAGE_SIZE) -> Page:
 
 
 def form_error(form, error: DomainError) -> None:
-    """Show a service's domain error on the field it names (or on the whole form)."""
-    form.add_error(error.field if error.field in form.fields else None, error.message)
+    """Show a service's domain error on the field it names (or on the whole form). A
+    command's reference `household_id` is the form's choice `household`."""
+    field = error.field or ""
+    if field not in form.fields and field.endswith("_id") and field[:-3] in form.fields:
+        field = field[:-3]
+    form.add_error(field if field in form.fields else None, error.message)

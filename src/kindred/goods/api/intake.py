@@ -204,28 +204,23 @@ def receipt_create(request: HttpRequest, slug: str, payload: ReceiptIn):
     site = Site.objects.filter(organization=org, pk=payload.site_id).first()
     if site is None:
         raise NotFound(_("There is no such site."), field="site_id")
-    person = contact = None
-    if payload.donor_kind == DonationReceipt.DonorKind.PERSON:
-        person = queries.donor_person(org, request.membership, payload.donor_person_id)
-        if person is None:
-            raise NotFound(_("There is no such person."), field="donor_person_id")
-    elif payload.donor_kind == DonationReceipt.DonorKind.CONTACT:
-        contact = queries.donor_contact(org, payload.donor_contact_id)
-        if contact is None:
-            raise NotFound(_("There is no such contact."), field="donor_contact_id")
-    receipt = services.record_receipt(
+    receipt = services.record_donation(
         org=org,
-        site=site,
-        lines=_lines(request, site, payload.lines),
-        actor=request.user,
-        donor_kind=payload.donor_kind,
-        donor_person=person,
-        donor_contact=contact,
-        donor_name=payload.donor_name,
-        channel=payload.channel,
-        received_on=payload.received_on,
-        note=payload.note,
-        idempotency_key=key,
+        membership=request.membership,
+        command=services.RecordReceipt(
+            site_id=site.pk,
+            lines=_lines(request, site, payload.lines),
+            donor=services.DonorIn(
+                kind=payload.donor_kind,
+                person_id=payload.donor_person_id,
+                contact_id=payload.donor_contact_id,
+                name=payload.donor_name,
+            ),
+            channel=payload.channel,
+            received_on=payload.received_on,
+            note=payload.note,
+            idempotency_key=key,
+        ),
     )
     return Status(200 if getattr(receipt, "replayed", False) else 201, _detail(receipt))
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kindred.core import audit, outbox
-from kindred.core.models import Organization, OutgoingMail, Site
+from kindred.core.models import Membership, Organization, OutgoingMail, Site
 from kindred.core.services import DomainError, Invalid, NotFound
 from kindred.people.models import Consent, ConsentPurpose, Contact, Person
 
@@ -43,6 +43,7 @@ from ..models import (
     OneOffItem,
     Unit,
 )
+from ..queries import intake as intake_queries
 from ..queries.intake import receipt_summary
 from ..sizes import normalise_size
 from . import ledger
@@ -439,6 +440,73 @@ def record_receipt(
         return existing
     receipt.replayed = False
     return receipt
+
+
+@dataclass(frozen=True, kw_only=True)
+class DonorIn:
+    """Who gave: `kind` anonymous, person (`person_id`), contact (`contact_id`) or named
+    (`name`, free text for a donor who is not registered)."""
+
+    kind: str = DonationReceipt.DonorKind.ANONYMOUS
+    person_id: int | None = None
+    contact_id: int | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordReceipt:
+    """A donation as the intake table and `POST /goods/receipts` send it."""
+
+    site_id: int | None
+    lines: list[ReceiptLineIn]
+    donor: DonorIn = field(default_factory=DonorIn)
+    channel: str = DonationReceipt.Channel.DROP_OFF
+    received_on: date | None = None
+    note: str = ""
+    idempotency_key: str = ""
+
+
+def _donor_refs(
+    org: Organization, membership: Membership, donor: DonorIn
+) -> tuple[Person | None, Contact | None]:
+    """The registered donor a receipt refers to, as the member may see them. A chosen
+    donor who is not there is refused, never recorded as anonymous: the gift would lose
+    its giver without anyone noticing."""
+    kinds = DonationReceipt.DonorKind
+    if donor.kind == kinds.PERSON:
+        person = intake_queries.donor_person(org, membership, donor.person_id)
+        if person is None:
+            raise NotFound(_("There is no such person."), field="donor_person_id")
+        return person, None
+    if donor.kind == kinds.CONTACT:
+        contact = intake_queries.donor_contact(org, donor.contact_id)
+        if contact is None:
+            raise NotFound(_("There is no such contact."), field="donor_contact_id")
+        return None, contact
+    return None, None
+
+
+def record_donation(*, org: Organization, membership: Membership, command: RecordReceipt):
+    """Record a donation for a member: the one operation behind the intake table and the
+    API. The site and donor are looked up as the member may see them."""
+    site = Site.objects.filter(organization=org, pk=command.site_id).first()
+    if site is None:
+        raise NotFound(_("There is no such site."), field="site_id")
+    person, contact = _donor_refs(org, membership, command.donor)
+    return record_receipt(
+        org=org,
+        site=site,
+        lines=command.lines,
+        actor=membership.user,
+        donor_kind=command.donor.kind,
+        donor_person=person,
+        donor_contact=contact,
+        donor_name=command.donor.name if command.donor.kind == "named" else "",
+        channel=command.channel,
+        received_on=command.received_on,
+        note=command.note,
+        idempotency_key=command.idempotency_key,
+    )
 
 
 def _current_movements(org: Organization, receipt: DonationReceipt) -> list[Movement]:

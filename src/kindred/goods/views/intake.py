@@ -146,13 +146,15 @@ def intake(request: HttpRequest) -> HttpResponse:
     )
     rows: list[dict] = []
     site = initial_site
+    status = 200
     if request.method == "POST":
+        status = 400
         raw_rows = line_rows(request.POST)
         site = by_pk.get(_int(request.POST.get("site"))) or initial_site
         rows = [_row_context(org, r, site=site) for r in raw_rows]
         if form.is_valid():
             site = by_pk[form.cleaned_data["site"]]
-            receipt = _save_intake(request, form, raw_rows, rows, site)
+            receipt, status = _save_intake(request, form, raw_rows, rows, site)
             if receipt is not None:
                 request.session[SITE_KEY] = site.pk
                 if getattr(receipt, "replayed", False):
@@ -166,7 +168,8 @@ def intake(request: HttpRequest) -> HttpResponse:
                 return redirect(url + "?saved=1")
         if not rows and not form.errors:
             form.add_error(None, _("Add at least one line."))
-    return render(request, "goods/intake.html", _intake_context(request, form, rows, site))
+    context = _intake_context(request, form, rows, site)
+    return render(request, "goods/intake.html", context, status=status)
 
 
 def _int(value) -> int | None:
@@ -174,25 +177,19 @@ def _int(value) -> int | None:
     return int(value) if value.isdigit() and len(value) < 19 else None
 
 
-def _save_intake(request, form, raw_rows, rows, site) -> DonationReceipt | None:
+def _save_intake(request, form, raw_rows, rows, site) -> tuple[DonationReceipt | None, int]:
+    """The saved receipt, or None with the refusal's status (the errors are on the form)."""
     org = request.org
     data = form.cleaned_data
     if not raw_rows:
         form.add_error(None, _("Add at least one line."))
-        return None
+        return None, 400
     kind = data.get("donor_kind") or ""
-    person = contact = None
     name = data.get("donor", "").strip()
-    if kind == DonationReceipt.DonorKind.PERSON:
-        person = queries.donor_person(org, request.membership, data.get("donor_person"))
-        if person is None:
-            kind = ""
-    elif kind == DonationReceipt.DonorKind.CONTACT:
-        contact = queries.donor_contact(org, data.get("donor_contact"))
-        if contact is None:
-            kind = ""
-    if kind not in (DonationReceipt.DonorKind.PERSON, DonationReceipt.DonorKind.CONTACT):
-        kind = DonationReceipt.DonorKind.NAMED if name else DonationReceipt.DonorKind.ANONYMOUS
+    kinds = DonationReceipt.DonorKind
+    if kind not in (kinds.PERSON, kinds.CONTACT):
+        # The type-ahead chose nobody: what was typed is a named donor, nothing anonymous.
+        kind = kinds.NAMED if name else kinds.ANONYMOUS
     try:
         lines = []
         default = queries.default_location(site)
@@ -202,19 +199,23 @@ def _save_intake(request, form, raw_rows, rows, site) -> DonationReceipt | None:
                     org, row, files=request.FILES, position=position, default_location=default
                 )
             )
-        return services.record_receipt(
+        receipt = services.record_donation(
             org=org,
-            site=site,
-            lines=lines,
-            actor=request.user,
-            donor_kind=kind,
-            donor_person=person,
-            donor_contact=contact,
-            donor_name=name if kind == DonationReceipt.DonorKind.NAMED else "",
-            channel=data["channel"],
-            received_on=data["received_on"],
-            note=data.get("note", ""),
-            idempotency_key=data["idempotency_key"],
+            membership=request.membership,
+            command=services.RecordReceipt(
+                site_id=site.pk,
+                lines=lines,
+                donor=services.DonorIn(
+                    kind=kind,
+                    person_id=_int(data.get("donor_person")),
+                    contact_id=_int(data.get("donor_contact")),
+                    name=name,
+                ),
+                channel=data["channel"],
+                received_on=data["received_on"],
+                note=data.get("note", ""),
+                idempotency_key=data["idempotency_key"],
+            ),
         )
     except DomainError as error:
         field = error.field or ""
@@ -225,11 +226,17 @@ def _save_intake(request, form, raw_rows, rows, site) -> DonationReceipt | None:
                 rows[position]["error"] = error.message
                 rows[position]["error_field"] = parts[-1]
                 form.add_error(None, _("A line needs your attention: see below."))
-                return None
-        mapped = {"donor_person": "donor", "donor_contact": "donor", "donor_name": "donor"}
+                return None, error.status
+        mapped = {
+            "donor_person_id": "donor",
+            "donor_contact_id": "donor",
+            "donor_name": "donor",
+            "site_id": "site",
+        }
         error.field = mapped.get(field, field)
         form_error(form, error)
-        return None
+        return None, error.status
+    return receipt, 201
 
 
 @require_POST

@@ -24,6 +24,7 @@ from .common import (
     MAX_ID,
     Gender,
     LanguageCode,
+    Relation,
     RoleFilteredSchema,
     router,
 )
@@ -99,6 +100,22 @@ class PersonIn(Schema):
     notes: str = Field("", max_length=10_000)
     national_id: NationalIdIn | None = Field(
         None, description="Validated for its country, stored encrypted, never shown again."
+    )
+
+
+class PersonCreateIn(PersonIn):
+    household_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="A household the person joins at once…"
+    )
+    relation: Relation | Literal[""] = Field("", description="…with this relation in it.")
+    merge_into_id: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description=(
+            "Merge what is sent into this existing person instead of registering a second "
+            "record (the answer to a duplicate warning). Needs the right to merge: 403."
+        ),
     )
 
 
@@ -180,15 +197,20 @@ def person_list(request: HttpRequest, slug: str, filters: Query[PersonFilter]):
     "/organizations/{slug}/persons",
     response={201: PersonOut, **ERRORS},
     tags=["persons"],
-    summary="Register a person",
+    summary="Register a person (optionally into a household, or merged into another)",
 )
 @org_endpoint(Action.MANAGE_PEOPLE)
-def person_create(request: HttpRequest, slug: str, payload: PersonIn):
-    person = services.create_person(
+def person_create(request: HttpRequest, slug: str, payload: PersonCreateIn):
+    person = services.register(
         org=request.org,
-        values=payload.dict(exclude={"national_id"}),
-        actor=request.user,
-        national_id=_national_id(payload.national_id),
+        membership=request.membership,
+        command=services.RegisterPerson(
+            values=payload.dict(include=set(PersonIn.model_fields) - {"national_id"}),
+            national_id=_national_id(payload.national_id),
+            household_id=payload.household_id,
+            relation=payload.relation,
+            merge_into_id=payload.merge_into_id,
+        ),
     )
     return Status(201, person)
 

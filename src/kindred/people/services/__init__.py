@@ -63,6 +63,7 @@ from .persons import (
     rotate_keys,
     update_person,
 )
+from .registration import RegisterPerson, register
 
 __all__ = [
     "CONTACT_FIELDS",
@@ -78,6 +79,7 @@ __all__ = [
     "REGISTRATION_VALIDATORS",
     "SENSITIVE",
     "VIEW_LOG_WINDOW",
+    "RegisterPerson",
     "_person_references",
     "add_contact_person",
     "add_to_household",
@@ -104,6 +106,7 @@ __all__ = [
     "record_view",
     "refresh_keys",
     "refuse_if_anonymised",
+    "register",
     "register_person",
     "register_person_into",
     "registration_message",

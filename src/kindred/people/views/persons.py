@@ -2,14 +2,13 @@
 register-or-merge), identity reveal, possible duplicates and merging."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from kindred.core.roles import Action, can
+from kindred.core.roles import Action
 from kindred.core.scoping import org_view
 from kindred.core.services import DomainError
 from kindred.core.views.helpers import form_error, paginate
@@ -20,6 +19,12 @@ from ..forms import (
     PersonForm,
 )
 from .common import IN_HOUSEHOLD, PERSON_SORTS, person_page, purpose_filter, visible_person
+
+
+def _pk(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
 
 # Persons -----------------------------------------------------------------------------------
 
@@ -76,38 +81,32 @@ def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpRespo
                 national_id=form.national_id_value(),
                 among=queries.visible_persons(org, request.membership),
             )
-        merge_into = request.POST.get("merge_into", "")
-        if merge_into and not can(request.role, Action.MERGE_PEOPLE):
-            # Refused, never ignored: a record registered anyway would be the duplicate the
-            # member meant to avoid.
-            raise PermissionDenied
+        merge_id = _pk(request.POST.get("merge_into", ""))
+        status = 400
         try:
-            if person is None and merge_into.isdigit():
-                person = services.register_person_into(
+            if person is None and (merge_id is not None or not candidates):
+                household = form.cleaned_data.get("household")
+                person = services.register(
                     org=org,
-                    keep=visible_person(request, int(merge_into)),
-                    values=values,
-                    actor=request.user,
-                    national_id=form.national_id_value(),
-                    household=form.cleaned_data.get("household"),
-                    relation=form.cleaned_data.get("relation", ""),
+                    membership=request.membership,
+                    command=services.RegisterPerson(
+                        values=values,
+                        national_id=form.national_id_value(),
+                        household_id=household.pk if household else None,
+                        relation=form.cleaned_data.get("relation", ""),
+                        merge_into_id=merge_id,
+                    ),
                 )
-                messages.success(request, _("The details were merged into the existing person."))
-                return redirect("people:person", org_slug=org.slug, person_id=person.pk)
-            if candidates:
+                if merge_id is not None:
+                    messages.success(
+                        request, _("The details were merged into the existing person.")
+                    )
+                    return redirect("people:person", org_slug=org.slug, person_id=person.pk)
+            elif candidates:
                 return render(
                     request,
                     "people/person_form.html",
                     {"form": form, "person": None, "candidates": candidates},
-                )
-            if person is None:
-                person = services.register_person(
-                    org=org,
-                    values=values,
-                    actor=request.user,
-                    national_id=form.national_id_value(),
-                    household=form.cleaned_data.get("household"),
-                    relation=form.cleaned_data.get("relation", ""),
                 )
             else:
                 services.update_person(
@@ -119,9 +118,13 @@ def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpRespo
                 )
         except DomainError as error:
             form_error(form, error)
+            status = error.status
         else:
             messages.success(request, _("Person saved."))
             return redirect("people:person", org_slug=org.slug, person_id=person.pk)
+        return render(
+            request, "people/person_form.html", {"form": form, "person": person}, status=status
+        )
     status = 400 if request.method == "POST" else 200
     return render(
         request, "people/person_form.html", {"form": form, "person": person}, status=status

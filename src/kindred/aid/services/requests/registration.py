@@ -1,0 +1,231 @@
+"""Registering a request: by staff or a referrer (with a new household or an existing
+one), and from the public form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kindred.core import audit
+from kindred.core.models import Membership, Organization, User
+from kindred.core.roles import OWN_RECORDS_ONLY
+from kindred.core.services import Invalid, NotFound
+from kindred.people import queries as people_queries
+from kindred.people import services as people
+from kindred.people.models import Household, HouseholdMember, Person
+
+from ...models import HelpRequest
+from ..common import number_for
+from .common import _text
+from .lines import _clean_lines, _create_lines, _line_changes
+
+
+@transaction.atomic
+def create_request(
+    *,
+    org: Organization,
+    household: Household,
+    applicant: Person | None = None,
+    source: str,
+    lines: Sequence[Mapping[str, Any]],
+    note: str = "",
+    referrer_organisation: str = "",
+    language: str = "",
+    actor: User | None,
+) -> HelpRequest:
+    """Register a household's request with its need lines (at least one), all or nothing.
+    Needs beyond the current stock are fine: what is not reserved stays an open need."""
+    if household is None or household.organization_id != org.pk:
+        raise NotFound(_("There is no such household."), field="household")
+    if source not in HelpRequest.Source.values:
+        raise Invalid(_("Choose a source."), field="source")
+    if applicant is not None:
+        if applicant.organization_id != org.pk:
+            raise NotFound(_("There is no such person."), field="applicant")
+        if not HouseholdMember.objects.filter(
+            household=household, person=applicant, left_on__isnull=True
+        ).exists():
+            raise Invalid(_("The applicant must be a member of the household."), field="applicant")
+    cleaned = _clean_lines(org, lines)
+    request = HelpRequest(
+        organization=org,
+        household=household,
+        applicant=applicant,
+        source=source,
+        note=_text(note, "note", 5000),
+        referrer_organisation=_text(referrer_organisation, "referrer_organisation", 200),
+        language=_text(language, "language", 10),
+        created_by=actor if actor is not None and actor.pk else None,
+    )
+    request.number = number_for(org, HelpRequest)
+    request.save()
+    created = _create_lines(org, request, cleaned)
+    audit.log(
+        org=org,
+        actor=actor,
+        action="aid.request_created",
+        obj=request,
+        changes={
+            "household": [None, household.label],
+            "source": [None, source],
+            "lines": [None, [_line_changes(line) for line in created]],
+        },
+    )
+    return request
+
+
+# New households and the public form ------------------------------------------------------
+
+# What the public form and the "new household" part of the request form may set.
+APPLICANT_FIELDS = ("given_name", "family_name", "phone", "email", "street", "postcode", "city")
+HELP_PURPOSE = "help-records"
+
+
+def _person_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    person = {f: str(values.get(f) or "").strip() for f in APPLICANT_FIELDS if values.get(f)}
+    if not person.get("given_name"):
+        raise Invalid(_("Enter the given name."), field="given_name")
+    return person
+
+
+@transaction.atomic
+def register_household(
+    *, org: Organization, values: Mapping[str, Any], actor: User | None
+) -> tuple[Household, Person]:
+    """Register a household with its head (given and family name, contact details and
+    address in `values`); the household is labelled with the head's name."""
+
+    person_values = _person_values(values)
+    person = people.create_person(org=org, values=person_values, actor=actor)
+    label = str(values.get("household_label") or "").strip() or person.full_name
+    household = people.create_household(
+        org=org,
+        values={
+            "label": label[:200],
+            **{f: person_values[f] for f in ("street", "postcode", "city") if f in person_values},
+        },
+        actor=actor,
+    )
+    people.add_to_household(
+        org=org, household=household, person=person, relation="head", actor=actor
+    )
+    return household, person
+
+
+@transaction.atomic
+def submit_public(
+    *,
+    org: Organization,
+    values: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    language: str,
+) -> HelpRequest:
+    """A request from the public form, without an account: registers the applicant and
+    their household, records the consent they gave to keeping help records (the wording
+    shown, in their language), and the request (source public). All or nothing. `values`
+    holds the applicant's fields, "note" and "consent" (which must be true)."""
+
+    if values.get("consent") is not True:
+        raise Invalid(
+            _("Tick the box to agree, or we cannot register your request."), field="consent"
+        )
+    cleaned = _clean_lines(org, lines)  # before anyone is registered
+    household, person = register_household(org=org, values=values, actor=None)
+    purposes = {p.key: p for p in people.ensure_default_purposes(org)}
+    purpose = purposes.get(HELP_PURPOSE)
+    if purpose is not None and not purpose.archived:
+        people.record_consent(
+            org=org,
+            person=person,
+            purpose=purpose,
+            basis="consent",
+            actor=None,
+            wording=str(values.get("consent_wording") or "") or None,
+        )
+    return create_request(
+        org=org,
+        household=household,
+        applicant=person,
+        source=HelpRequest.Source.PUBLIC,
+        lines=cleaned,
+        note=str(values.get("note") or ""),
+        language=language,
+        actor=None,
+    )
+
+
+# The request form and POST /aid/requests ------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitRequest:
+    """A help request as a member registers it: for a household they may see
+    (`household_id`) or for a new one (`new_household`: the head's fields, see
+    APPLICANT_FIELDS, and an optional "household_label"), with its need lines."""
+
+    household_id: int | None = None
+    new_household: Mapping[str, Any] | None = None
+    applicant_id: int | None = None
+    lines: Sequence[Mapping[str, Any]] = field(default_factory=list)
+    note: str = ""
+    referrer_organisation: str = ""
+    language: str = ""
+
+
+def source_for(role: str) -> str:
+    """Where a member's request comes from: a referrer's is "referrer", staff's "staff"."""
+    if role in OWN_RECORDS_ONLY:
+        return HelpRequest.Source.REFERRER
+    return HelpRequest.Source.STAFF
+
+
+@transaction.atomic
+def submit_request(
+    *, org: Organization, membership: Membership, command: SubmitRequest
+) -> HelpRequest:
+    """Register a member's request, with a new household when asked: all or nothing. The
+    one operation behind the request form and the API, so both refuse alike."""
+    if (command.household_id is None) == (command.new_household is None):
+        raise Invalid(
+            _("Choose a household, or enter the given name of the new household's head."),
+            field="household_id",
+        )
+    cleaned = _clean_lines(org, command.lines)  # before anyone is registered
+    applicant = None
+    if command.household_id is not None:
+        household = (
+            people_queries.visible_households(org, membership)
+            .filter(pk=command.household_id)
+            .first()
+        )
+        if household is None:
+            raise NotFound(_("There is no such household."), field="household_id")
+        if command.applicant_id is not None:
+            applicant = (
+                people_queries.visible_persons(org, membership)
+                .filter(pk=command.applicant_id)
+                .first()
+            )
+            if applicant is None:
+                raise NotFound(_("There is no such person."), field="applicant_id")
+    else:
+        if command.applicant_id is not None:
+            raise Invalid(_("The applicant of a new household is its head."), field="applicant_id")
+        household, applicant = register_household(
+            org=org, values=command.new_household or {}, actor=membership.user
+        )
+    return create_request(
+        org=org,
+        household=household,
+        applicant=applicant,
+        source=source_for(membership.role),
+        lines=cleaned,
+        note=command.note,
+        referrer_organisation=command.referrer_organisation,
+        language=command.language,
+        actor=membership.user,
+    )
