@@ -226,7 +226,7 @@ def test_new_request_errors_are_on_their_fields(org, coordinator, client_for):
     response = client.post(
         url(org, "request-new"), _lines({"item_type": jacket.pk, "quantity": "1"})
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.context["form"].errors["given_name"]
     household = family(org)
     before = snapshot(org)
@@ -251,7 +251,7 @@ def test_new_request_errors_are_on_their_fields(org, coordinator, client_for):
             **_lines({"item_type": jacket.pk, "quantity": "0", "urgency": "2"}),
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.context["lines"].forms[0].errors["quantity"]
     assert snapshot(org) == before
 
@@ -264,7 +264,7 @@ def test_referrer_cannot_choose_someone_elses_household(org, referrer, client_fo
         url(org, "request-new"),
         {"household": other.pk, **_lines({"item_type": toy.pk, "quantity": "1", "urgency": "2"})},
     )
-    assert response.status_code == 400
+    assert response.status_code == 404  # as the API answers: not one of theirs
     assert response.context["form"].errors["household"]
     assert snapshot(org) == before
 

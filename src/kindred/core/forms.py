@@ -7,6 +7,33 @@ from .models import Organization, Site
 from .roles import Role
 
 
+class ReferenceField(forms.ModelChoiceField):
+    """A choice among the rows a member may pick, offered from `queryset`, cleaned to the
+    chosen row's id (or None). Whether the row exists and the member may use it is the
+    service's decision, as for the API's `<name>_id`: a page and the API refuse alike."""
+
+    def __init__(self, *args, label_from=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._label_from = label_from
+
+    def label_from_instance(self, obj) -> str:
+        return self._label_from(obj) if self._label_from else str(obj)
+
+    def to_python(self, value) -> int | None:
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not text.isdigit() or len(text) > 18:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid")
+        return int(text)
+
+    def validate(self, value) -> None:
+        forms.Field.validate(self, value)
+
+    def has_changed(self, initial, data) -> bool:
+        return str(initial or "") != str(data or "")
+
+
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("E-mail address"),

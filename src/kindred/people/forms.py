@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kindred.core.forms import ReferenceField
+
 from . import identity
 from .models import Consent, ConsentPurpose, Contact, Household, HouseholdMember, Person
 from .services import (
@@ -59,7 +61,7 @@ class PersonForm(forms.ModelForm):
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    household = forms.ModelChoiceField(
+    household = ReferenceField(
         label=_("Add to household"),
         queryset=Household.objects.none(),
         required=False,

@@ -8,10 +8,13 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from kindred.core.forms import ReferenceField
+from kindred.core.services import Invalid
 from kindred.goods.models import ItemType
 from kindred.people.models import Household
 
 from ..models import HelpRequest, NeedLine
+from ..services.requests import require_household
 
 MAX_LINES = 50
 
@@ -69,17 +72,13 @@ class RequestFilterForm(forms.Form):
         }
 
 
-class HouseholdChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Household) -> str:
-        return obj.label
-
-
 class RequestForm(_OrgForm):
     """A new request: for a household already registered, or a new household with its
     head person (given name at least)."""
 
-    household = HouseholdChoiceField(
+    household = ReferenceField(
         queryset=Household.objects.none(),
+        label_from=lambda household: household.label,
         label=_("Household"),
         required=False,
         empty_label=_("— A new household —"),
@@ -110,12 +109,12 @@ class RequestForm(_OrgForm):
 
     def clean(self):
         data = super().clean()
-        missing = not data.get("household") and not (data.get("given_name") or "").strip()
-        if missing and "household" not in self.errors:
-            self.add_error(
-                "given_name",
-                _("Choose a household, or enter the given name of the new household's head."),
-            )
+        if "household" not in self.errors:
+            household = data.get("household")
+            try:  # the service's rule, checked here too so every error shows at once
+                require_household(household, None if household else self.person_values())
+            except Invalid as error:
+                self.add_error("given_name", error.message)
         return data
 
     def person_values(self) -> dict:

@@ -126,7 +126,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     lines = line_formset(NeedLineForm, org=org, data=data)
     status = 200
     if request.method == "POST":
-        status = 400
+        status = 422  # input that fails validation, as the API answers it
         if form.is_valid() and lines.is_valid():
             chosen = filled(lines)
             household = form.cleaned_data["household"]
@@ -135,7 +135,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     org=org,
                     membership=request.membership,
                     command=services.SubmitRequest(
-                        household_id=household.pk if household is not None else None,
+                        household_id=household,
                         new_household=form.person_values() if household is None else None,
                         lines=[line.service_values() for _i, line in chosen],
                         note=form.cleaned_data["note"],

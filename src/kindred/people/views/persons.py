@@ -85,14 +85,13 @@ def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpRespo
         status = 400
         try:
             if person is None and (merge_id is not None or not candidates):
-                household = form.cleaned_data.get("household")
                 person = services.register(
                     org=org,
                     membership=request.membership,
                     command=services.RegisterPerson(
                         values=values,
                         national_id=form.national_id_value(),
-                        household_id=household.pk if household else None,
+                        household_id=form.cleaned_data.get("household"),
                         relation=form.cleaned_data.get("relation", ""),
                         merge_into_id=merge_id,
                     ),

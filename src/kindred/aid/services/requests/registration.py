@@ -176,6 +176,19 @@ class SubmitRequest:
     language: str = ""
 
 
+def require_household(household_id: int | None, new_household: Mapping | None) -> None:
+    """A request is for a household already registered or for a new one with its head's
+    given name — exactly one of them."""
+    given_name = str((new_household or {}).get("given_name") or "").strip()
+    if (household_id is None) == (new_household is None) or (
+        new_household is not None and not given_name
+    ):
+        raise Invalid(
+            _("Choose a household, or enter the given name of the new household's head."),
+            field="household_id",
+        )
+
+
 def source_for(role: str) -> str:
     """Where a member's request comes from: a referrer's is "referrer", staff's "staff"."""
     if role in OWN_RECORDS_ONLY:
@@ -189,11 +202,7 @@ def submit_request(
 ) -> HelpRequest:
     """Register a member's request, with a new household when asked: all or nothing. The
     one operation behind the request form and the API, so both refuse alike."""
-    if (command.household_id is None) == (command.new_household is None):
-        raise Invalid(
-            _("Choose a household, or enter the given name of the new household's head."),
-            field="household_id",
-        )
+    require_household(command.household_id, command.new_household)
     cleaned = _clean_lines(org, command.lines)  # before anyone is registered
     applicant = None
     if command.household_id is not None:
