@@ -235,6 +235,13 @@ KINDRED_BASE_URL = env("KINDRED_BASE_URL") or "http://127.0.0.1:8000"
 DEFAULT_FROM_EMAIL = env("KINDRED_DEFAULT_FROM_EMAIL") or "Kindred <kindred@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Background jobs: a running job touches its progress row every HEARTBEAT seconds; one that
+# has not for LEASE seconds is taken as dead and failed by the worker's schedule, which runs
+# every SCHEDULE seconds (so a killed worker's job is failed within LEASE + SCHEDULE).
+KINDRED_JOB_HEARTBEAT = float(env("KINDRED_JOB_HEARTBEAT") or 20)
+KINDRED_JOB_LEASE = float(env("KINDRED_JOB_LEASE") or 60)
+KINDRED_SCHEDULE_INTERVAL = float(env("KINDRED_SCHEDULE_INTERVAL") or 60)
+
 TASKS = {
     "default": {
         "BACKEND": env("KINDRED_TASKS_BACKEND") or "django_tasks_db.DatabaseBackend",

@@ -104,8 +104,8 @@ def begin(progress_id: int, *, task_id: str) -> TaskProgress:
 # whose row has not moved for LEASE is taken as dead (its worker was killed or the machine
 # stopped) and marked failed by the worker's schedule (`fail_stalled`), so no page polls
 # a "running 10 %" for good. The apps undo their part through "core.job_stalled".
-HEARTBEAT = 20  # seconds
-LEASE = timedelta(seconds=60)
+HEARTBEAT = settings.KINDRED_JOB_HEARTBEAT  # seconds (KINDRED_JOB_HEARTBEAT, default 20)
+LEASE = timedelta(seconds=settings.KINDRED_JOB_LEASE)  # KINDRED_JOB_LEASE, default 60
 
 
 @contextlib.contextmanager

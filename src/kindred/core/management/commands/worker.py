@@ -11,6 +11,7 @@ import os
 import threading
 import time
 
+from django.conf import settings
 from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
@@ -21,7 +22,7 @@ logger = logging.getLogger("kindred.worker")
 
 # Seconds between two rounds (each job is cheap and idempotent): a daily job starts at most
 # this late after midnight, and a job whose worker died is failed within LEASE + this.
-SCHEDULE_INTERVAL = 60
+SCHEDULE_INTERVAL = settings.KINDRED_SCHEDULE_INTERVAL  # KINDRED_SCHEDULE_INTERVAL, default 60
 
 
 def run_scheduled() -> None:
