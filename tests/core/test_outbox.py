@@ -5,7 +5,6 @@ it, and "sent at" is set only when the mail went (core/outbox.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.core import mail
 from django.test import override_settings
@@ -16,8 +15,6 @@ from django_scopes import scope, scopes_disabled
 from kindred.core import outbox
 from kindred.core.models import Invitation, OutgoingMail
 from kindred.goods.models import DonationReceipt
-from kindred.goods.services import record_receipt
-from kindred.goods.services.intake import ReceiptLineIn
 from kindred.people import services as people
 from tests.conftest import item_type, make_location
 
@@ -53,24 +50,35 @@ def test_an_invitation_is_saved_when_the_mail_server_fails_and_sent_on_retry(
 
 
 def test_a_thank_you_is_marked_sent_only_when_it_went(
-    org, site, admin, django_capture_on_commit_callbacks
+    org, site, volunteer, admin, client_for, django_capture_on_commit_callbacks
 ):
     shelf = make_location(org, site, "Shelf A", kind="shelf")
     with scope(organization=org):
         bakery = people.create_contact(
             org=org, values={"name": "Bageriet AB", "email": "info@bageriet.test"}, actor=admin
         )
-        with REFUSING, django_capture_on_commit_callbacks(execute=True):
-            receipt = record_receipt(
-                org=org,
-                site=site,
-                lines=[ReceiptLineIn(item_type(org, "sofa"), "", "good", Decimal(1), shelf)],
-                actor=admin,
-                donor_kind="contact",
-                donor_contact=bakery,
-            )
-    receipt.refresh_from_db()
-    assert receipt.pk and receipt.thank_you_sent_at is None  # saved, not thanked yet
+    intake = reverse("goods:intake", kwargs={"org_slug": org.slug})
+    with REFUSING, django_capture_on_commit_callbacks(execute=True):
+        response = client_for(volunteer).post(
+            intake,
+            {
+                "site": site.pk,
+                "received_on": timezone.localdate().isoformat(),
+                "channel": "drop_off",
+                "donor_kind": "contact",
+                "donor_contact": bakery.pk,
+                "donor": "Bageriet AB",
+                "idempotency_key": "thank-you-1",
+                "lines-0-item_type": item_type(org, "sofa").pk,
+                "lines-0-quantity": "1",
+                "lines-0-grade": "good",
+                "lines-0-location": shelf.pk,
+            },
+        )
+    assert response.status_code == 302  # saved: the receipt's page, not an error
+    with scopes_disabled():
+        receipt = DonationReceipt.objects.get(organization=org, idempotency_key="thank-you-1")
+    assert receipt.thank_you_sent_at is None  # saved, not thanked yet
     queued = _mail(kind="goods.thank_you", object_id=receipt.pk)
     assert queued.status == "queued" and queued.attempts == 1
 
