@@ -3,14 +3,19 @@ recorded as OutgoingMessage rows and sent only after commit."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope
 
 from kindred.aid import sms
 from kindred.aid.models import OutgoingMessage
 from kindred.aid.services import AidError, distribution, messaging
+from kindred.core import outbox
 from tests.conftest import snapshot
 
 from .test_distribution_helpers import book, household_request, make_day
@@ -121,6 +126,40 @@ def test_a_failing_sms_backend_records_the_error(
         message = messaging.send_booking_link(booking=booking, actor=admin)
     message.refresh_from_db()
     assert message.sent_at is None and message.error == "no signal"
+    assert message.attempts == 1 and message.next_attempt_at is not None
+
+
+def test_a_failed_message_is_retried_with_back_off_then_given_up_and_shown(
+    org, site, admin, volunteer, client_for, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "tests.aid.test_distribution_messages.BrokenBackend"
+    booking = book(
+        org, household_request(org, phone="+4599999999"), make_day(org, site), notify=False
+    )
+    with scope(organization=org), django_capture_on_commit_callbacks(execute=True):
+        message = messaging.send_booking_link(booking=booking, actor=admin)
+    waits = []
+    for _attempt in range(outbox.MAX_ATTEMPTS - 1):
+        message.refresh_from_db()
+        assert messaging.retry_due() == 0  # not due yet
+        waits.append(message.next_attempt_at - timezone.now())
+        assert messaging.retry_due(now=message.next_attempt_at) == 1  # the worker's schedule
+    message.refresh_from_db()
+    assert [round(w / timedelta(minutes=1)) for w in waits] == [1, 2, 4, 8, 16]
+    assert (message.attempts, message.sent_at, message.next_attempt_at) == (6, None, None)
+    assert message.given_up
+    assert messaging.retry_due(now=timezone.now() + timedelta(days=1)) == 0
+    home = reverse("core:dashboard", kwargs={"org_slug": org.slug})
+    page = client_for(admin).get(home).content.decode()
+    assert "+4599999999" in page and "no signal" in page
+    assert "+4599999999" not in client_for(volunteer).get(home).content.decode()  # a coordinator's
+
+    settings.SMS_BACKEND = "kindred.aid.sms.LocmemBackend"  # the provider is back
+    with scope(organization=org), django_capture_on_commit_callbacks(execute=True):
+        again = messaging.send_booking_link(booking=booking, actor=admin)
+    again.refresh_from_db()
+    assert again.sent_at is not None and again.attempts == 0
+    assert len(sms.outbox) == 1
 
 
 class BrokenBackend:

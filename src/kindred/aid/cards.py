@@ -9,7 +9,7 @@ from django.db.models import Count, Min, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import Booking, DistributionDay, HelpRequest, Reservation
+from .models import Booking, DistributionDay, HelpRequest, OutgoingMessage, Reservation
 
 WAITING = (HelpRequest.Status.SUBMITTED, HelpRequest.Status.IN_REVIEW)
 EXPIRING_WITHIN = timedelta(days=2)
@@ -50,3 +50,15 @@ def reservations_expiring(request: HttpRequest) -> dict:
     )
     first = list(soon.select_related("household", "site").order_by("expires_at", "pk")[:5])
     return {"count": soon.count(), "first": first}
+
+
+def message_problems(request: HttpRequest) -> dict | None:
+    """Messages to households (booking links, confirmations, reminders) that failed, being
+    tried again or given up, newest first; no card when there are none."""
+    failing = OutgoingMessage.objects.filter(
+        organization=request.org, sent_at__isnull=True, attempts__gt=0
+    )
+    first = list(failing.select_related("booking").order_by("-created_at", "-pk")[:5])
+    if not first:
+        return None
+    return {"count": failing.count(), "first": first}

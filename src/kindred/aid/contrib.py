@@ -9,7 +9,7 @@ from kindred.goods.queries.stock import LedgerDocument
 
 from . import cards, demo
 from .models import Handout, Reservation
-from .services import AUDIT_ACTIONS
+from .services import AUDIT_ACTIONS, messaging
 from .tasks.allocation import fail_stalled_run
 from .tasks.reminders import enqueue_reminders
 from .tasks.reservations import enqueue_expiry
@@ -88,6 +88,13 @@ CONTRIB = AppContrib(
             Action.VIEW_DISTRIBUTION,
             30,
         ),
+        Card(
+            "aid.messages",
+            "aid/cards/messages.html",
+            cards.message_problems,
+            Action.MANAGE_DISTRIBUTION,
+            760,
+        ),
     ],
     demo=demo.build,
     audit_labels=AUDIT_ACTIONS,
@@ -95,6 +102,7 @@ CONTRIB = AppContrib(
     scheduled=[
         enqueue_expiry,  # uncollected reservations back to stock
         enqueue_reminders,  # the day before a pickup slot
+        messaging.retry_due,  # booking messages that failed, tried again with back-off
     ],
     extends={
         "core.job_stalled": [JobStalled(fail_stalled_run)],

@@ -697,6 +697,9 @@ class OutgoingMessage(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Failed attempts and when the worker's schedule tries again (None: sent or given up).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
 
     objects = ScopedManager(organization="organization")
 
@@ -704,6 +707,11 @@ class OutgoingMessage(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["next_attempt_at"], name="aid_message_due")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient}"
+
+    @property
+    def given_up(self) -> bool:
+        return self.sent_at is None and bool(self.error) and self.next_attempt_at is None

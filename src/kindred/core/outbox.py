@@ -33,6 +33,14 @@ MAX_ATTEMPTS = 6
 FIRST_RETRY = timedelta(minutes=1)
 
 
+def next_attempt(attempts: int, now=None):
+    """When a message that failed `attempts` times is tried again (1, 2, 4, 8, 16 minutes
+    later), or None when it is given up. For e-mails here and the apps' own messages."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    return (now or timezone.now()) + FIRST_RETRY * 2 ** (attempts - 1)
+
+
 @dataclass(frozen=True)
 class MailSent:
     """Run `hook(mail)` in the transaction that marks a mail of `kind` as sent."""
@@ -77,11 +85,9 @@ def deliver_mail(*, mail_id: int) -> str:
         except (SMTPException, OSError) as error:
             mail.attempts += 1
             mail.last_error = (str(error) or error.__class__.__name__)[:300]
-            if mail.attempts >= MAX_ATTEMPTS:
+            mail.next_attempt_at = next_attempt(mail.attempts)
+            if mail.next_attempt_at is None:
                 mail.status = OutgoingMail.Status.FAILED
-                mail.next_attempt_at = None
-            else:
-                mail.next_attempt_at = timezone.now() + FIRST_RETRY * 2 ** (mail.attempts - 1)
             mail.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             logger.warning("Mail %s to %s failed: %s", mail.pk, mail.recipient, mail.last_error)
             return mail.status

@@ -2,9 +2,10 @@
 that a day was cancelled and the reminder the day before (ADR 0013, point 7).
 
 Each message is rendered in the request's language and recorded as an `OutgoingMessage`
-row inside the caller's transaction; it is handed to the e-mail or SMS backend only after
-commit (a rolled-back booking sends nothing), and the row then gets `sent_at` or the
-backend's `error`. E-mail goes to the applicant's address when there is one, else an SMS to
+row inside the caller's transaction; it is handed to the e-mail or SMS backend by a background task
+enqueued after commit (a rolled-back booking sends nothing), and the row then gets
+`sent_at`, or the backend's `error` and a next attempt (retried with back-off, then given
+up and shown on the home page). E-mail goes to the applicant's address when there is one, else an SMS to
 the phone. Links are absolute: a page passes `base_url` (request.build_absolute_uri("/")),
 a background job falls back to settings.KINDRED_BASE_URL (see `site_url`).
 
@@ -24,8 +25,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
+from django_tasks import task
 
-from kindred.core import audit
+from kindred.core import audit, outbox
 from kindred.core.models import User
 from kindred.people.models import HouseholdMember, Person
 
@@ -122,26 +124,51 @@ def _render(booking: Booking, kind: str, channel: str, base_url: str | None, tem
     return subject, body.strip()
 
 
-def deliver(message_id: int) -> OutgoingMessage:
-    """Hand one recorded message to its backend and record the outcome (after commit)."""
-    with scopes_disabled():
-        message = OutgoingMessage.objects.get(pk=message_id)
-    error = ""
-    try:
-        if message.channel == Channel.EMAIL:
-            send_mail(
-                message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient]
+@task()
+def deliver_message(*, message_id: int) -> bool:
+    """Hand one recorded message to its backend and record the outcome (a background task,
+    enqueued after commit). A failure is tried again by the worker's schedule after 1, 2,
+    4, 8 and 16 minutes (core.outbox's back-off); then it is given up and shown on the
+    home page. Returns whether it went."""
+    with scopes_disabled(), transaction.atomic():
+        message = OutgoingMessage.objects.select_for_update().get(pk=message_id)
+        if message.sent_at is not None or (message.error and message.next_attempt_at is None):
+            return message.sent_at is not None  # sent meanwhile, or given up
+        try:
+            if message.channel == Channel.EMAIL:
+                send_mail(
+                    message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient]
+                )
+            else:
+                sms.get_backend().send(message.recipient, message.body)
+        except (sms.SmsError, SMTPException, OSError) as exc:
+            message.attempts += 1
+            message.error = str(exc)[:300] or exc.__class__.__name__
+            message.next_attempt_at = outbox.next_attempt(message.attempts)
+            message.save(update_fields=["attempts", "error", "next_attempt_at"])
+            logger.warning(
+                "Message %s to %s failed: %s", message.pk, message.recipient, message.error
             )
-        else:
-            sms.get_backend().send(message.recipient, message.body)
-    except (sms.SmsError, SMTPException, OSError) as exc:
-        error = str(exc)[:300] or exc.__class__.__name__
-        logger.warning("Message %s to %s failed: %s", message.pk, message.recipient, error)
-    fields = {"error": error} if error else {"sent_at": timezone.now(), "error": ""}
+            return False
+        message.sent_at = timezone.now()
+        message.error = ""
+        message.next_attempt_at = None
+        message.save(update_fields=["sent_at", "error", "next_attempt_at"])
+        return True
+
+
+def retry_due(now=None) -> int:
+    """Enqueue every failed message whose next attempt is due (the worker's schedule)."""
+    now = now or timezone.now()
     with scopes_disabled():
-        OutgoingMessage.objects.filter(pk=message.pk).update(**fields)
-        message.refresh_from_db()
-    return message
+        due = list(
+            OutgoingMessage.objects.filter(
+                sent_at__isnull=True, next_attempt_at__lte=now
+            ).values_list("pk", flat=True)
+        )
+    for message_id in due:
+        deliver_message.enqueue(message_id=message_id)
+    return len(due)
 
 
 def queue_message(
@@ -168,7 +195,8 @@ def queue_message(
         subject="" if channel == Channel.SMS else subject[:200],
         body=body,
     )
-    transaction.on_commit(lambda: deliver(message.pk))
+    message_id = message.pk
+    transaction.on_commit(lambda: deliver_message.enqueue(message_id=message_id))
     return message
 
 
