@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from kindred.core import audit
 from kindred.core.models import Organization, Site, User
-from kindred.core.services import Invalid, NotFound
+from kindred.core.services import Invalid, NotFound, update_and_audit
 
 from ..models import Booking, DistributionDay, HelpRequest
 from ..queries.slots import (
@@ -193,23 +193,24 @@ def update_day(
     locked = _lock_day(org, day)
     if locked.cancelled:
         raise AidError(_("This distribution day was cancelled."))
-    before = audit.snapshot(locked, DAY_FIELDS)
-    for field, value in values.items():
-        if field == "note":
-            value = (value or "").strip()
-        setattr(locked, field, value)
-    changed = [f for f in DAY_FIELDS if getattr(locked, f) != before[f]]
-    if not changed:
-        return locked
-    _check_day(locked)
-    _check_bookings_fit(locked)
-    locked.save(update_fields=changed)
-    audit.log(
+    values = dict(values)
+    if "note" in values:
+        values["note"] = (values["note"] or "").strip()
+
+    def check(changed: list[str]) -> None:
+        if changed:
+            _check_day(locked)
+            _check_bookings_fit(locked)
+
+    update_and_audit(
+        locked,
+        values,
+        DAY_FIELDS,
         org=org,
         actor=actor,
         action="aid.day_changed",
-        obj=locked,
-        changes=audit.diff(locked, before, changed),
+        validate=(),  # _check_day says what is wrong in the day's own words
+        check=check,
     )
     return locked
 

@@ -41,7 +41,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from kindred.core import audit
 from kindred.core.models import Organization, User
-from kindred.core.services import Invalid
+from kindred.core.services import Invalid, update_and_audit
 from kindred.goods.models import Category, ItemType
 from kindred.people.models import Consent, ConsentPurpose, Household, HouseholdMember
 
@@ -505,19 +505,15 @@ def update_rule(
     clean = _clean_rule(org, merged)
     with transaction.atomic():
         locked = EligibilityRule.objects.select_for_update().get(pk=rule.pk)
-        before = audit.snapshot(locked, RULE_FIELDS)
-        for field, value in clean.items():
-            setattr(locked, field, value)
-        changes = audit.diff(locked, before, RULE_FIELDS)
-        if changes:
-            locked.save(update_fields=RULE_FIELDS)
-            audit.log(
-                org=org,
-                actor=actor,
-                action="eligibility.rule_changed",
-                obj=locked,
-                changes=changes,
-            )
+        update_and_audit(
+            locked,
+            clean,
+            RULE_FIELDS,
+            org=org,
+            actor=actor,
+            action="eligibility.rule_changed",
+            validate=(),  # checked by _clean_rule
+        )
     return locked
 
 

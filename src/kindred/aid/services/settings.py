@@ -16,9 +16,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kindred.core import audit
 from kindred.core.models import Organization, User
-from kindred.core.services import Invalid
+from kindred.core.services import Invalid, update_and_audit
 
 from ..models import AidSettings
 
@@ -124,20 +123,16 @@ def update_settings(
         settings = AidSettings.objects.select_for_update().filter(
             organization=org
         ).first() or get_settings(org)
-        before = audit.snapshot(settings, FIELDS)
-        for field, value in clean.items():
-            setattr(settings, field, value)
-        changes = audit.diff(settings, before, FIELDS)
         # Decimals read from the database compare equal to the same typed value, so an
-        # unchanged form writes nothing.
-        if changes:
-            if settings.pk is None:
-                # Two first saves at once: the second fails on the one-to-one key and its
-                # transaction rolls back whole.
-                settings.save()
-            else:
-                settings.save(update_fields=FIELDS)
-            audit.log(
-                org=org, actor=actor, action="aid.settings_changed", obj=settings, changes=changes
-            )
+        # unchanged form writes nothing. A first change inserts the row; two first saves at
+        # once: the second fails on the one-to-one key and its transaction rolls back whole.
+        update_and_audit(
+            settings,
+            clean,
+            FIELDS,
+            org=org,
+            actor=actor,
+            action="aid.settings_changed",
+            validate=(),  # checked by _clean
+        )
     return settings

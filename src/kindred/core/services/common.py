@@ -3,7 +3,7 @@ change-and-audit of one record."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -54,28 +54,49 @@ def validate_fields(instance, fields: list[str] | tuple[str, ...]) -> None:
 def update_and_audit(
     instance,
     values: Mapping[str, Any],
-    fields: tuple[str, ...],
+    fields: Sequence[str],
     *,
     org: Organization,
     actor: User | None,
     action: str,
-    check=None,
+    check: Callable[[list[str]], None] | None = None,
+    validate: Sequence[str] | None = None,
+    save: Callable[[list[str]], None] | None = None,
+    context: Mapping[str, Any] | None = None,
+    sensitive: Sequence[str] = (),
 ) -> list[str]:
     """Apply `values` to a locked `instance`, validate, save only what changed, and audit
-    the old → new values. `check(changed)` runs extra rules before saving."""
+    the old → new values. Returns the changed fields; nothing is written when none changed.
+
+    - `check(changed)` runs extra rules before saving (also when nothing changed);
+    - `validate`: the fields to run model validation on (default all of `fields`; `()`
+      when the caller has checked the values itself);
+    - `save(changed)` replaces the save (e.g. to save more fields or turn a race on a
+      unique key into a Conflict); by default the changed fields are saved, or the whole
+      row when `instance` was never saved (a settings row written for the first time);
+    - `context`: keys put first in the audit entry's changes (what the record is about);
+    - `sensitive`: fields masked in the audit entry."""
     before = audit.snapshot(instance, fields)
-    changed = apply_values(instance, values, fields)
-    validate_fields(instance, fields)
+    changed = apply_values(instance, values, tuple(fields))
+    checked = tuple(fields if validate is None else validate)
+    if checked:
+        validate_fields(instance, checked)
     if check is not None:
         check(changed)
     if changed:
-        instance.save(update_fields=changed)
+        if save is not None:
+            save(changed)
+        elif instance.pk is None:
+            instance.save()
+        else:
+            instance.save(update_fields=changed)
         audit.log(
             org=org,
             actor=actor,
             action=action,
             obj=instance,
-            changes=audit.diff(instance, before, changed),
+            changes={**(context or {}), **audit.diff(instance, before, changed)},
+            sensitive=sensitive,
         )
     return changed
 

@@ -24,6 +24,7 @@ from kindred.core.services import (
     NotFound,
     apply_values,
     save_archived,
+    update_and_audit,
     validate_fields,
 )
 from kindred.people.models import search_key
@@ -181,19 +182,16 @@ def update_category(
     category = _locked(Category, org, category.pk)
     values = dict(values)
     _clean_name(values)
-    before = audit.snapshot(category, CATEGORY_FIELDS)
-    changed = apply_values(category, values, CATEGORY_FIELDS)
-    validate_fields(category, ("name", "position"))
-    _check_category(org, category)
-    if changed:
-        category.save(update_fields=changed)
-        audit.log(
-            org=org,
-            actor=actor,
-            action="catalogue.category_changed",
-            obj=category,
-            changes=audit.diff(category, before, changed),
-        )
+    update_and_audit(
+        category,
+        values,
+        CATEGORY_FIELDS,
+        org=org,
+        actor=actor,
+        action="catalogue.category_changed",
+        validate=("name", "position"),
+        check=lambda changed: _check_category(org, category),
+    )
     return category
 
 
@@ -225,6 +223,24 @@ def _has_stock_history(item_type: ItemType) -> bool:
     )
 
 
+def _check_fixed_once_stocked(item_type: ItemType, changed: list[str]) -> None:
+    """The size system and unit cannot change once stock has been recorded in them."""
+    for field in ("size_system", "unit"):
+        if field in changed and _has_stock_history(item_type):
+            message = (
+                _(
+                    "The sizes of %(item)s cannot change: stock has been recorded in them. "
+                    "Add a new item type instead and hide this one."
+                )
+                if field == "size_system"
+                else _(
+                    "The unit of %(item)s cannot change: stock has been recorded in it. "
+                    "Add a new item type instead and hide this one."
+                )
+            )
+            raise StockError(message % {"item": item_type.label}, field=field)
+
+
 @transaction.atomic
 def create_item_type(*, org: Organization, values: Mapping[str, Any], actor: User) -> ItemType:
     """Add an item type of the organisation's own to a category."""
@@ -254,33 +270,21 @@ def update_item_type(
     item_type = _locked(ItemType, org, item_type.pk)
     values = dict(values)
     _clean_name(values)
-    before = audit.snapshot(item_type, ITEM_TYPE_FIELDS)
-    changed = apply_values(item_type, values, ITEM_TYPE_FIELDS)
-    validate_fields(item_type, [f for f in ITEM_TYPE_FIELDS if f != "category"])
-    for field in ("size_system", "unit"):
-        if field in changed and _has_stock_history(item_type):
-            message = (
-                _(
-                    "The sizes of %(item)s cannot change: stock has been recorded in them. "
-                    "Add a new item type instead and hide this one."
-                )
-                if field == "size_system"
-                else _(
-                    "The unit of %(item)s cannot change: stock has been recorded in it. "
-                    "Add a new item type instead and hide this one."
-                )
-            )
-            raise StockError(message % {"item": item_type.label}, field=field)
-    _check_item_type(org, item_type)
-    if changed:
-        item_type.save(update_fields=changed)
-        audit.log(
-            org=org,
-            actor=actor,
-            action="catalogue.item_type_changed",
-            obj=item_type,
-            changes=audit.diff(item_type, before, changed),
-        )
+
+    def check(changed: list[str]) -> None:
+        _check_fixed_once_stocked(item_type, changed)
+        _check_item_type(org, item_type)
+
+    update_and_audit(
+        item_type,
+        values,
+        ITEM_TYPE_FIELDS,
+        org=org,
+        actor=actor,
+        action="catalogue.item_type_changed",
+        validate=[f for f in ITEM_TYPE_FIELDS if f != "category"],
+        check=check,
+    )
     return item_type
 
 
@@ -362,19 +366,16 @@ def update_location(
         raise Conflict(_("This location is archived: restore it first."), field="archived")
     values = dict(values)
     _clean_name(values)
-    before = audit.snapshot(location, LOCATION_FIELDS)
-    changed = apply_values(location, values, LOCATION_FIELDS)
-    validate_fields(location, ("name", "kind"))
-    _check_location(org, location)
-    if changed:
-        location.save(update_fields=changed)
-        audit.log(
-            org=org,
-            actor=actor,
-            action="location.changed",
-            obj=location,
-            changes=audit.diff(location, before, changed),
-        )
+    update_and_audit(
+        location,
+        values,
+        LOCATION_FIELDS,
+        org=org,
+        actor=actor,
+        action="location.changed",
+        validate=("name", "kind"),
+        check=lambda changed: _check_location(org, location),
+    )
     return location
 
 

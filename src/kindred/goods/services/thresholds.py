@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from kindred.core import audit
 from kindred.core.models import Organization, Site, User
-from kindred.core.services import Conflict, Invalid
+from kindred.core.services import Conflict, Invalid, update_and_audit
 
 from ..models import GoodsSettings, ItemType, Threshold
 from ..sizes import SizeSystem, normalise_size
@@ -80,6 +80,7 @@ def set_threshold(
                 .filter(organization=org, item_type=item_type, size=size, site=site)
                 .first()
             )
+            about = {"item_type": str(item_type.label), "size": size}
             if threshold is None:
                 threshold = Threshold.objects.create(
                     organization=org,
@@ -89,21 +90,24 @@ def set_threshold(
                     minimum=minimum,
                     public=public,
                 )
-                changes = {"minimum": [None, minimum], "public": [None, public]}
+                audit.log(
+                    org=org,
+                    actor=actor,
+                    action="threshold.changed",
+                    obj=threshold,
+                    changes={**about, "minimum": [None, minimum], "public": [None, public]},
+                )
             else:
-                before = audit.snapshot(threshold, ["minimum", "public"])
-                threshold.minimum, threshold.public = minimum, public
-                changes = audit.diff(threshold, before, ["minimum", "public"])
-                if not changes:
-                    return threshold
-                threshold.save(update_fields=["minimum", "public"])
-            audit.log(
-                org=org,
-                actor=actor,
-                action="threshold.changed",
-                obj=threshold,
-                changes={"item_type": str(item_type.label), "size": size, **changes},
-            )
+                update_and_audit(
+                    threshold,
+                    {"minimum": minimum, "public": public},
+                    ("minimum", "public"),
+                    org=org,
+                    actor=actor,
+                    action="threshold.changed",
+                    validate=(),  # checked by _minimum
+                    context=about,
+                )
     except IntegrityError:
         # A concurrent request created the same level first; the caller may try again.
         raise Conflict(
@@ -157,24 +161,24 @@ def update_needs_settings(
         raise Invalid(
             _("Use at most %(max)s characters.") % {"max": THANK_YOU_MAX}, field="thank_you_text"
         )
-    fields = ["public_needs", "public_intro", "thank_you_text"]
+    values = {
+        "public_needs": bool(public_needs),
+        "public_intro": public_intro,
+        "thank_you_text": thank_you_text,
+    }
     with transaction.atomic():
         settings = GoodsSettings.objects.select_for_update().filter(
             organization=org
         ).first() or GoodsSettings(organization=org)
-        before = audit.snapshot(settings, fields)
-        settings.public_needs = bool(public_needs)
-        settings.public_intro = public_intro
-        settings.thank_you_text = thank_you_text
-        changes = audit.diff(settings, before, fields)
-        if changes:
-            if settings.pk is None:
-                # Two first saves at once: the second fails on the one-to-one key and
-                # its transaction rolls back whole.
-                settings.save()
-            else:
-                settings.save(update_fields=fields)
-            audit.log(
-                org=org, actor=actor, action="needs.settings_changed", obj=settings, changes=changes
-            )
+        # A first change inserts the row. Two first saves at once: the second fails on the
+        # one-to-one key and its transaction rolls back whole.
+        update_and_audit(
+            settings,
+            values,
+            tuple(values),
+            org=org,
+            actor=actor,
+            action="needs.settings_changed",
+            validate=(),  # checked above
+        )
     return settings

@@ -23,6 +23,7 @@ from kindred.core.services import (
     NotFound,
     apply_values,
     save_archived,
+    update_and_audit,
     validate_fields,
 )
 
@@ -219,21 +220,25 @@ def update_contact(
 ) -> Contact:
     """Change a contact's details; only what changed is saved and audited."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk, organization=org)
-    before = audit.snapshot(contact, CONTACT_FIELDS)
-    changed = apply_values(contact, _clean_contact_values(org, values, contact), CONTACT_FIELDS)
-    validate_fields(contact, CONTACT_FIELDS)
-    if not changed:
-        return contact
-    if {"registration_country", "registration_number"} & set(changed):
-        _registration_clash(org, contact)
-    contact.search_name = search_key(contact.name)
-    _save_contact(contact, update_fields=sorted({*changed, "search_name", "updated_at"}))
-    audit.log(
+
+    def check(changed: list[str]) -> None:
+        if not changed:
+            return
+        if {"registration_country", "registration_number"} & set(changed):
+            _registration_clash(org, contact)
+        contact.search_name = search_key(contact.name)
+
+    update_and_audit(
+        contact,
+        _clean_contact_values(org, values, contact),
+        CONTACT_FIELDS,
         org=org,
         actor=actor,
         action="contact.updated",
-        obj=contact,
-        changes=audit.diff(contact, before, changed),
+        check=check,
+        save=lambda changed: _save_contact(
+            contact, update_fields=sorted({*changed, "search_name", "updated_at"})
+        ),
         sensitive=CONTACT_SENSITIVE,
     )
     return contact
@@ -346,20 +351,21 @@ def update_contact_person(
         values["job_title"] = job_title.strip()
     if is_primary is not None:
         values["is_primary"] = bool(is_primary)
-    before = audit.snapshot(link, CONTACT_PERSON_FIELDS)
-    changed = apply_values(link, values, CONTACT_PERSON_FIELDS)
-    validate_fields(link, ("job_title",))
-    if not changed:
-        return link
-    if "is_primary" in changed and link.is_primary:
-        _clear_main_contact(org, contact, actor, keep=link.pk)
-    link.save(update_fields=changed)
-    audit.log(
+
+    def check(changed: list[str]) -> None:
+        # A new main contact replaces the previous one (audited first, as its own change).
+        if "is_primary" in changed and link.is_primary:
+            _clear_main_contact(org, contact, actor, keep=link.pk)
+
+    update_and_audit(
+        link,
+        values,
+        CONTACT_PERSON_FIELDS,
         org=org,
         actor=actor,
         action="contact.person_updated",
-        obj=link,
-        changes=audit.diff(link, before, changed),
+        validate=("job_title",),
+        check=check,
     )
     return link
 
