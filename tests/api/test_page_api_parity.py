@@ -19,7 +19,6 @@ from django_scopes import scope, scopes_disabled
 from kindred.aid.models import HelpRequest
 from kindred.core.models import AuditEntry
 from kindred.people import services as people
-from kindred.people.models import Person
 from tests.aid.builders import family
 from tests.conftest import api_caller, item_type, make_location, make_site, shared, snapshot
 
