@@ -7,6 +7,35 @@ from .models import Organization, Site
 from .roles import Role
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker. Its value is always ISO (2026-12-07), which is the only form
+    a date input reads; the browser shows it the user's way. (Django would write the
+    locale's format, e.g. 07.12.2026 in Danish, and the browser would show an empty box.)"""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    """A browser time picker; its value is always 24-hour hh:mm."""
+
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A browser date-and-time picker; its value is always ISO (2026-12-07T10:30)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
 class ReferenceField(forms.ModelChoiceField):
     """A choice among the rows a member may pick, offered from `queryset`, cleaned to the
     chosen row's id (or None). Whether the row exists and the member may use it is the
@@ -107,9 +136,5 @@ class AuditFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     action = forms.CharField(label=_("Action"), required=False)
     actor = forms.CharField(label=_("Who"), required=False)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())

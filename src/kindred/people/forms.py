@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kindred.core.forms import ReferenceField
+from kindred.core.forms import DateInput, DateTimeInput, ReferenceField
 
 from . import identity
 from .models import Consent, ConsentPurpose, Contact, Household, HouseholdMember, Person
@@ -39,7 +39,7 @@ IDENTITY_COUNTRY_CHOICES = [
 ]
 assert {c for c, _label in IDENTITY_COUNTRY_CHOICES if c} == set(identity.SUPPORTED_COUNTRIES)
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = DateInput()
 
 
 class PersonForm(forms.ModelForm):
@@ -198,7 +198,7 @@ def _display(person: Person, name: str) -> str:
 
 # Contacts and consent (issue 3: contacts, consent and lawful basis) -----------------------
 
-DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_INPUT = DateTimeInput()
 # A text input (styled like the others) that brings up the phone keypad.
 PHONE_INPUT = forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})
 

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kindred.core.forms import DateInput, TimeInput
 from kindred.core.models import Site
 
 from ..models import DistributionDay, HelpRequest
@@ -16,13 +17,9 @@ from ..models import DistributionDay, HelpRequest
 
 class DayForm(forms.Form):
     site = forms.ModelChoiceField(queryset=Site.objects.none(), label=_("Site"))
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    starts_at = forms.TimeField(
-        label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-    ends_at = forms.TimeField(
-        label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    starts_at = forms.TimeField(label=_("From"), widget=TimeInput())
+    ends_at = forms.TimeField(label=_("Until"), widget=TimeInput())
     slot_minutes = forms.IntegerField(
         label=_("Slot length in minutes"),
         initial=15,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kindred.core.forms import DateInput
 from kindred.core.models import Organization
 
 from ..models import DonationReceipt, Grade, Location
@@ -27,9 +28,7 @@ MAX_ID = 2**63 - 1
 
 class IntakeForm(forms.Form):
     site = forms.TypedChoiceField(label=gettext_lazy("Site"), coerce=int)
-    received_on = forms.DateField(
-        label=gettext_lazy("Received on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_on = forms.DateField(label=gettext_lazy("Received on"), widget=DateInput())
     channel = forms.ChoiceField(
         label=gettext_lazy("Channel"), choices=DonationReceipt.Channel.choices
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kindred.core.forms import DateInput
 from kindred.core.models import Site
 from kindred.people.models import Contact
 
@@ -206,9 +207,7 @@ class DisposalForm(_OrgForm):
         required=False,
         help_text=_("Needed for recycling and discard."),
     )
-    shipped_on = forms.DateField(
-        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    shipped_on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

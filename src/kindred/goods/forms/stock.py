@@ -13,13 +13,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from kindred.core.forms import DateInput
 from kindred.core.models import Organization, Site
 
 from ..models import Category, Grade, ItemType, Location, Movement
 from ..queries.stock import MovementFilter, StockFilter, end_of_day
 from ..services.thresholds import INTRO_MAX, THANK_YOU_MAX
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = DateInput()
 
 
 class FastSelect(forms.Select):
