@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
@@ -234,6 +235,28 @@ SMS_BACKEND = env("KINDRED_SMS_BACKEND") or "kindred.aid.sms.ConsoleBackend"
 KINDRED_BASE_URL = env("KINDRED_BASE_URL") or "http://127.0.0.1:8000"
 DEFAULT_FROM_EMAIL = env("KINDRED_DEFAULT_FROM_EMAIL") or "Kindred <kindred@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The cache holds what every server process must share (the public forms' rate limits).
+# The database is the default (table kindred_cache, made by migration core.0004); with
+# KINDRED_CACHE_URL=redis://host:6379/0 Redis is used instead.
+KINDRED_CACHE_URL = env("KINDRED_CACHE_URL") or ""
+if KINDRED_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": KINDRED_CACHE_URL,
+            "KEY_PREFIX": "kindred",
+        }
+    }
+elif KINDRED_CACHE_URL:
+    raise ImproperlyConfigured("KINDRED_CACHE_URL must be a redis://, rediss:// or unix:// URL.")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "kindred_cache",
+        }
+    }
 
 # Background jobs: a running job touches its progress row every HEARTBEAT seconds; one that
 # has not for LEASE seconds is taken as dead and failed by the worker's schedule, which runs

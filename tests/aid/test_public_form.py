@@ -4,6 +4,8 @@ page with the reference; it registers the person, household, consent and request
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -18,14 +20,18 @@ def url(org, name="public-request"):
     return reverse(f"aid:{name}", kwargs={"org_slug": org.slug})
 
 
-@pytest.fixture
-def open_form(org):
+def enable_public_form(org):
     with scope(organization=org):
         AidSettings.objects.create(
             organization=org, public_requests=True, public_intro="We help families in Aarhus."
         )
     item_type(org, "toy")
     return org
+
+
+@pytest.fixture
+def open_form(org):
+    return enable_public_form(org)
 
 
 def lines(*rows, total=3):
@@ -80,16 +86,19 @@ def test_the_form_switches_language(open_form, language):
     assert f'<html lang="{language}">' in response.content.decode()
 
 
-def test_submitting_registers_everything_and_thanks_with_the_reference(open_form):
+def test_submitting_registers_everything_and_thanks_with_a_code_not_the_number(open_form):
     org = open_form
     client = Client(enforce_csrf_checks=False)
     response = client.post(url(org) + "?lang=uk", filled(org, lang="uk"))
     assert response.status_code == 302
     assert response["Location"].startswith(url(org, "public-request-thanks"))
-    thanks = client.get(response["Location"])
-    assert "H-1" in thanks.content.decode()
+    thanks = client.get(response["Location"]).content.decode()
     with scopes_disabled():
         request = HelpRequest.objects.get(organization=org)
+    # The random public code, never the number (which would tell how many requests came).
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", request.public_code)
+    assert request.public_code in thanks and "H-1" not in thanks
+    with scopes_disabled():
         assert request.source == HelpRequest.Source.PUBLIC
         assert request.language == "uk"
         assert request.created_by is None

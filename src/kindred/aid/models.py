@@ -105,6 +105,9 @@ class HelpRequest(models.Model):
         verbose_name=_("applicant"),
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # What the public form shows the household instead of the number (which would tell
+    # anyone how many requests the organisation gets): random, e.g. "K7QF-2M9D".
+    public_code = models.CharField(_("public code"), max_length=9, blank=True, db_index=True)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
     )

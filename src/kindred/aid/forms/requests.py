@@ -249,6 +249,14 @@ class CloseForm(forms.Form):
 
 
 class PublicRequestForm(forms.Form):
+    # A field people never see (moved off-screen, skipped by Tab): a program that fills in
+    # every field fills it in too, and its submission is not saved.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput({"autocomplete": "off", "tabindex": "-1"}),
+    )
     given_name = forms.CharField(
         label=_("Given name"),
         max_length=100,

@@ -58,7 +58,8 @@ def requests(
     date_to: date | None = None,
     sort: str = "newest",
 ) -> QuerySet[HelpRequest]:
-    """The list of requests: search the reference (H-12 or 12), the household label and
+    """The list of requests: search the reference (H-12 or 12, or the public form's code),
+    the household label and
     the applicant's name; filter by status, source, the most urgent open need and the
     submission date; sort newest, oldest or most urgent first."""
     qs = visible_requests(org, membership)
@@ -68,6 +69,9 @@ def requests(
         number = search.upper().removeprefix(REFERENCE_PREFIX).strip()
         if number.isdigit() and len(number) < 10:
             match |= Q(number=int(number))
+        code = search.upper().replace(" ", "")
+        if len(code) == 9 and code[4] == "-":
+            match |= Q(public_code=code)  # the code the public form gave the household
         key = search_key(search)
         if key:
             match |= Q(applicant__search_name__contains=key)

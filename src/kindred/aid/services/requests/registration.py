@@ -3,6 +3,7 @@ one), and from the public form."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -146,7 +147,7 @@ def submit_public(
             actor=None,
             wording=str(values.get("consent_wording") or "") or None,
         )
-    return create_request(
+    request = create_request(
         org=org,
         household=household,
         applicant=person,
@@ -156,6 +157,9 @@ def submit_public(
         language=language,
         actor=None,
     )
+    request.public_code = public_code()
+    request.save(update_fields=["public_code"])
+    return request
 
 
 # The request form and POST /aid/requests ------------------------------------------------
@@ -174,6 +178,15 @@ class SubmitRequest:
     note: str = ""
     referrer_organisation: str = ""
     language: str = ""
+
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
+
+
+def public_code() -> str:
+    """A random code like "K7QF-2M9D" (40 bits): it tells nothing about how many there are."""
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
 
 
 def require_household(household_id: int | None, new_household: Mapping | None) -> None:
