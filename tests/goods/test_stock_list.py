@@ -193,7 +193,8 @@ def test_stock_page_shows_rows_totals_and_links(org, volunteer, client_for, plac
     assert response.status_code == 200
     assert "Children&#x27;s winter jacket" in body or "Children's winter jacket" in body
     assert "Lageret · Bin 1" in body
-    assert "Total: 65 units" in body
+    # Pieces and kilograms are never added together (the old page said "65 units").
+    assert "Total: 25 pieces, 40 kg (25 pieces, 40 kg available); estimated weight 54.8 kg" in body
     jacket = item_type(org, "child-winter-jacket")
     assert reverse("goods:item-type-history", args=[org.slug, jacket.pk]) in body
     assert "format=csv" in body and "format=xlsx" in body
@@ -203,7 +204,7 @@ def test_stock_page_groups_with_group_totals(org, admin, client_for, places):
     response = client_for(admin).get(url(org, group="location"))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Lageret · Shelf A" in body and "17 units" in body
+    assert "Lageret · Shelf A" in body and "17 pieces; estimated weight 9.6 kg" in body
     response = client_for(admin).get(url(org, group="item"))
     assert response.status_code == 200
     response = client_for(admin).get(url(org, group="category"))
@@ -215,7 +216,7 @@ def test_stock_page_ignores_bad_filter_values(org, admin, client_for, places):
         url(org, site="abc", location="999999999", sort="nonsense", group="x", item_type="-1")
     )
     assert response.status_code == 200
-    assert "Total: 65 units" in response.content.decode()
+    assert "Total: 25 pieces, 40 kg" in response.content.decode()
 
 
 def test_stock_page_has_an_empty_state(org, admin, client_for):
@@ -239,7 +240,7 @@ def test_stock_page_paginates(org, admin, client_for, site):
 def test_htmx_request_gets_only_the_rows(org, admin, client_for, places):
     response = client_for(admin).get(url(org, q="toy"), HTTP_HX_REQUEST="true")
     body = response.content.decode()
-    assert "<html" not in body and "Total: 10 units" in body
+    assert "<html" not in body and "Total: 10 pieces" in body
 
 
 def test_stock_page_query_count_does_not_grow_with_rows(
@@ -265,4 +266,15 @@ def test_other_organisations_stock_is_not_shown(org, other_org, admin, client_fo
     stock(other_org, {theirs: {"toy": 99}})
     body = client_for(admin).get(url(org)).content.decode()
     assert "Their shelf" not in body and "Their place" not in body
-    assert "Total: 65 units" in body  # their 99 toys are not counted
+    assert "Total: 25 pieces, 40 kg" in body  # their 99 toys are not counted
+
+
+def test_quantities_show_their_unit_and_no_trailing_zeros_in_danish(org, admin, client_for, site):
+    sacks = make_location(org, site, "Sækkerum")
+    stock(org, {sacks: {"unsorted-textiles": Decimal("88.7"), "toy": 3}})
+    page = client_for(admin).get(url(org, site=site.pk), HTTP_ACCEPT_LANGUAGE="da")
+    body = page.content.decode()
+    assert "88,7 kg" in body and "88,700" not in body
+    total = body[body.index('class="total">') :].split("·")[0]
+    assert "3 stk." in total, total
+    assert "91" not in total  # 3 pieces and 88,7 kg are not added up

@@ -3,6 +3,7 @@ from django import template
 from kindred.core.audit import action_label as _action_label
 from kindred.core.audit import readable_changes as _audit_changes
 from kindred.core.audit import via_label as _via_label
+from kindred.core.numbers import quantity as _quantity
 
 register = template.Library()
 
@@ -26,3 +27,9 @@ def audit_changes(entry) -> list[tuple[str, str, str]]:
     Field names become the model's verbose names and stored choice codes ("warehouse",
     "coordinator") their labels, so a coordinator can read the log without knowing codes."""
     return _audit_changes(entry)
+
+
+@register.filter
+def quantity(value, places: int = 3) -> str:
+    """A quantity the locale's way without trailing zeros (core/numbers.py)."""
+    return _quantity(value, int(places))

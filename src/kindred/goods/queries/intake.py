@@ -13,6 +13,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kindred.core.models import Membership, Organization, Site
+from kindred.core.numbers import quantity
 from kindred.core.roles import Action, can
 from kindred.people import queries as people_queries
 from kindred.people.models import Contact, Person
@@ -137,7 +138,7 @@ class ReceiptSummary:
 def _fmt(value: Decimal, places: int | None = None) -> str:
     if places is not None:
         return number_format(value, places, use_l10n=True, force_grouping=True)
-    return number_format(value.normalize() if value == value.to_integral() else value)
+    return quantity(value)
 
 
 def receipt_summary(receipt: DonationReceipt) -> ReceiptSummary:

@@ -18,6 +18,7 @@ from django.db.models import (
 
 from kindred.core.models import Organization
 
+from ... import measures
 from ...models import (
     ZERO,
     ItemType,
@@ -70,15 +71,29 @@ class StockFilter:
 
 @dataclass
 class Totals:
+    """Sums of stock rows. `quantity` adds numbers of different units and is only for a
+    single item type; pages show `units` (per unit) and `kg` (the estimated weight)."""
+
     rows: int = 0
     quantity: Decimal = ZERO
     reserved: Decimal = ZERO
     kg: Decimal = ZERO
     value: Decimal = ZERO
+    # (unit, quantity, reserved) per unit, never added across units.
+    per_unit: tuple[tuple[str, Decimal, Decimal], ...] = ()
 
     @property
     def available(self) -> Decimal:
         return self.quantity - self.reserved
+
+    @property
+    def units(self) -> str:
+        """ "128 pieces, 4 pairs, 120,5 kg": what there is, per unit."""
+        return measures.amounts((unit, q) for unit, q, _r in self.per_unit)
+
+    @property
+    def units_available(self) -> str:
+        return measures.amounts((unit, q - r) for unit, q, r in self.per_unit)
 
 
 def _filtered(org: Organization, f: StockFilter, types: TypeFacts | None = None):
@@ -276,14 +291,30 @@ def attach_item_types(org: Organization, rows: list[dict]) -> list[dict]:
     return rows
 
 
-def _totals(row: dict[str, Any]) -> Totals:
+def _totals(row: dict[str, Any], per_unit=()) -> Totals:
     return Totals(
         rows=row.get("total_rows") or 0,
         quantity=row.get("total_quantity") or ZERO,
         reserved=row.get("total_reserved") or ZERO,
         kg=row.get("total_kg") or ZERO,
         value=row.get("total_value") or ZERO,
+        per_unit=tuple(per_unit),
     )
+
+
+def _add(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The sums of several rows of _SUMS (the rows of one group, one per unit)."""
+    return {
+        key: sum((r[key] or 0 for r in rows), 0 if key == "total_rows" else ZERO) for key in _SUMS
+    }
+
+
+def _per_unit(rows: list[dict[str, Any]]) -> list[tuple[str, Decimal, Decimal]]:
+    return [
+        (r[UNIT], r["total_quantity"] or ZERO, r["total_reserved"] or ZERO)
+        for r in rows
+        if r["total_quantity"]
+    ]
 
 
 _SUMS = {
@@ -295,9 +326,14 @@ _SUMS = {
 }
 
 
+UNIT = "item_type__unit"
+
+
 def totals(org: Organization, f: StockFilter | None = None, types=None) -> Totals:
-    """Units, reserved, kilograms and value of everything matching `f` (one query)."""
-    return _totals(_filtered(org, f or StockFilter(), types).aggregate(**_SUMS))
+    """Quantities per unit, reserved, kilograms and value of everything matching `f` (one
+    query, grouped by unit)."""
+    rows = list(_filtered(org, f or StockFilter(), types).values(UNIT).annotate(**_SUMS).order_by())
+    return _totals(_add(rows), _per_unit(rows))
 
 
 GROUP_COLUMNS = {"location": "location_id", "category": "item_type__category_id"}
@@ -311,8 +347,14 @@ def group_totals(
     rows = (
         _filtered(org, f, types)
         .filter(**{f"{column}__in": keys})
-        .values(column)
+        .values(column, UNIT)
         .annotate(**_SUMS)
         .order_by()
     )
-    return {row[column]: _totals(row) for row in rows}
+    by_group: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_group.setdefault(row[column], []).append(row)
+    return {
+        key: _totals(_add(group_rows), _per_unit(group_rows))
+        for key, group_rows in by_group.items()
+    }
