@@ -521,3 +521,15 @@ def test_another_referrers_records_stay_hidden(org, referrer, client_for):
     colleague = make_member(org, "referrer", "colleague@home.test")
     theirs = person(org, colleague, "Colleague's", "Client")
     assert client_for(referrer).get(url("person", org, theirs.pk)).status_code == 404
+
+
+def test_phone_numbers_are_shown_the_way_people_of_the_country_write_them(org, admin, client_for):
+    dane = person(org, admin, "Mette", phone="+45 20 30 40 50")
+    visitor = person(org, admin, "Olena", phone="+380 50 123 4567")
+    client = client_for(admin)
+    detail = client.get(url("person", org, dane.pk)).content.decode()
+    assert 'href="tel:+4520304050">20 30 40 50</a>' in detail  # Danish: national format
+    listing = client.get(url("persons", org)).content.decode()
+    assert "20 30 40 50" in listing and "+4520304050" not in listing
+    assert "+380 50 123 4567" in listing  # another country's number: international
+    assert visitor.phone == "+380501234567"  # stored as E.164, only shown differently

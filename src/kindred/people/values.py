@@ -39,6 +39,21 @@ def normalise_phone(raw: str, country: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def display_phone(value: str, country: str) -> str:
+    """A stored number (E.164) as people write it: nationally for a number of the
+    organisation's country ("20 30 40 50" in Denmark, "070-123 45 67" in Sweden),
+    internationally for any other ("+380 50 123 4567"); as stored when it cannot be read."""
+    if not value:
+        return ""
+    try:
+        parsed = phonenumbers.parse(value, country or None)
+    except phonenumbers.NumberParseException:
+        return value
+    if country and phonenumbers.region_code_for_number(parsed) == country.upper():
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def match_record(person: Person) -> matching.Record:
     """The duplicate engine's view of a stored person. The identity number is compared
     through its blind index (equal numbers have equal indexes), never decrypted."""

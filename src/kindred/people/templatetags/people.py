@@ -3,6 +3,8 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from kindred.people.values import display_phone
+
 register = template.Library()
 
 # What the duplicate engine found alike (people.matching.explain's codes).
@@ -20,3 +22,9 @@ MATCH_REASONS = {
 @register.filter
 def match_reason(code: str) -> str:
     return str(MATCH_REASONS.get(code, code))
+
+
+@register.filter
+def phone(value: str, country: str = "") -> str:
+    """A stored phone number the way people of `country` write it (people/values.py)."""
+    return display_phone(value or "", country or "")
