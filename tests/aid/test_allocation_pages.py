@@ -61,8 +61,17 @@ def test_start_from_the_page_and_see_the_proposal_with_reasons(
     assert "stock went to more urgent or longer-waiting needs" in page  # Berg
     assert "no acceptable size in stock" in page  # Cruz
     assert "no stock of this item type at the chosen sites" in page  # Dahl's sofa
-    assert "First come, first served" in page
-    assert "Confirm and reserve" in page
+    # Plain words, not the solver's objective: households and items, against FCFS.
+    run.refresh_from_db()
+    assert (run.households_served, run.units) == (2, 2)  # Ahmed's jacket, Dahl's toy
+    assert run.baseline_households is not None and run.baseline_units is not None
+    assert "This proposal helps 2 households with 2 items." in page
+    assert (
+        f"would help {run.baseline_households} household"
+        f"{'' if run.baseline_households == 1 else 's'} with {run.baseline_units} items"
+    ) in page
+    assert "Value of this allocation" not in page and "Solved in" not in page
+    assert "Confirm and reserve" in page and "Discard this proposal" in page
 
 
 def test_proposal_search_and_filters(

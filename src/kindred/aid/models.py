@@ -318,6 +318,13 @@ class AllocationRun(models.Model):
     needs_count = models.PositiveIntegerField(_("needs"), default=0)
     households_served = models.PositiveIntegerField(_("households served"), default=0)
     units = models.PositiveIntegerField(_("units"), default=0)
+    # What first come, first served would give the same needs from the same stock.
+    baseline_households = models.PositiveIntegerField(
+        _("households served first come, first served"), null=True, blank=True
+    )
+    baseline_units = models.PositiveIntegerField(
+        _("units first come, first served"), null=True, blank=True
+    )
     seconds = models.FloatField(_("seconds"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_by = user_field(_("started by"))

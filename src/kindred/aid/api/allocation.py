@@ -66,6 +66,12 @@ class RunOut(Schema):
     needs_count: int
     households_served: int
     units: int
+    baseline_households: int | None = Field(
+        ..., description="Households first come, first served would help from the same stock."
+    )
+    baseline_units: int | None = Field(
+        ..., description="Units first come, first served would give from the same stock."
+    )
     seconds: float | None
     error: str
     created_at: datetime

@@ -102,6 +102,14 @@ def compute_run(*, run_id: int, progress_id: int | None = None, language: str = 
             locked.snapshot = data.snapshot
             locked.objective = result.objective
             locked.baseline_objective = baseline.objective
+            locked.baseline_units = sum(a.quantity for a in baseline.allocations)
+            locked.baseline_households = len(
+                {
+                    data.needs[a.need].request.household_id
+                    for a in baseline.allocations
+                    if a.quantity > 0
+                }
+            )
             locked.needs_count = len(data.instance.needs)
             locked.households_served = len(
                 {data.needs[need_id].request.household_id for need_id, _sku in given}
@@ -114,6 +122,8 @@ def compute_run(*, run_id: int, progress_id: int | None = None, language: str = 
                     "snapshot",
                     "objective",
                     "baseline_objective",
+                    "baseline_units",
+                    "baseline_households",
                     "needs_count",
                     "households_served",
                     "units",

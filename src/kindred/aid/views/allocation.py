@@ -99,10 +99,6 @@ def _run_context(request: HttpRequest, run: AllocationRun, **extra) -> dict:
     if run.status not in RUNNING:
         households = queries.proposal(run, search=values["q"], show=values["show"])
         context["page"] = paginate(request, households, size=20)
-        if run.objective is not None and run.baseline_objective:
-            context["gain_percent"] = round(
-                (run.objective - run.baseline_objective) * 100 / run.baseline_objective, 1
-            )
         context["sites"] = ", ".join(site.name for site in run.sites.order_by("name"))
     return context
 
