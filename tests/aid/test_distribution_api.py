@@ -170,3 +170,30 @@ def test_a_day_s_hours_with_a_utc_offset_are_refused(call, site, method):
     assert sent.response.status_code == 422, sent.response.json()
     assert sent.response.json()["errors"][0]["field"] == "starts_at"
     assert sent.writes == []
+
+
+def test_a_booking_is_found_by_its_code_and_made_without_a_message_when_asked(
+    org, site, call, django_capture_on_commit_callbacks
+):
+    day = make_day(org, site, capacity=2)
+    quiet = household_request(org, "Quiet", email="quiet@example.org")
+    body = {
+        "request_id": quiet.pk,
+        "day_id": day.pk,
+        "slot_start": local(day, "10:30").isoformat(),
+        "notify": False,  # the household is at the desk: no confirmation
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = call("post", "/bookings", body)
+    assert response.status_code == 201, response.json()
+    assert mail.outbox == [] and sms.outbox == []
+    code = response.json()["code"]
+    other = household_request(org, "Loud", email="loud@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        call("post", "/bookings", {**body, "request_id": other.pk, "notify": True})
+    assert len(mail.outbox) == 1  # notify defaults to true and still sends
+
+    read_out = f"{code[:4].lower()} {code[4:]}"  # as a household reads it on the phone
+    found = call("get", f"/bookings?code={read_out}").json()
+    assert found["count"] == 1 and found["items"][0]["id"] == response.json()["id"]
+    assert call("get", "/bookings?code=ZZZZZZZZ").json()["count"] == 0

@@ -87,6 +87,13 @@ class BookingIn(Schema):
     request_id: Id
     day_id: Id
     slot_start: datetime = Field(..., description="A slot's start, with its UTC offset.")
+    notify: bool = Field(
+        True,
+        description=(
+            "Send the household its confirmation (e-mail or SMS). false: book without a "
+            "message, e.g. when the household is at the desk or on the phone."
+        ),
+    )
 
 
 class BookingOut(Schema):
@@ -102,6 +109,9 @@ class BookingOut(Schema):
 
 
 class BookingFilter(Schema):
+    code: str = Field(
+        "", max_length=20, description="The booking's code, as the household reads it out."
+    )
     day: int | None = Field(None, ge=1, le=MAX_ID)
     request: int | None = Field(None, ge=1, le=MAX_ID)
     status: Literal["booked", "cancelled", "attended", "no_show", ""] = ""
@@ -232,7 +242,11 @@ def day_slots(request: HttpRequest, slug: str, day_id: Id):
 @paginate(PagePagination)
 def booking_list(request: HttpRequest, slug: str, filters: Query[BookingFilter]):
     return queries.bookings(
-        request.org, day_id=filters.day, request_id=filters.request, status=filters.status
+        request.org,
+        day_id=filters.day,
+        request_id=filters.request,
+        status=filters.status,
+        code=filters.code,
     )
 
 
@@ -256,6 +270,7 @@ def booking_create(request: HttpRequest, slug: str, payload: BookingIn):
         slot_start=payload.slot_start,
         actor=request.user,
         base_url=request.build_absolute_uri("/"),
+        notify=payload.notify,
     )
     return Status(201, booking)
 

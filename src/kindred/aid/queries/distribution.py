@@ -110,8 +110,14 @@ def bookings(
     day_id: int | None = None,
     request_id: int | None = None,
     status: str = "",
+    code: str = "",
 ) -> QuerySet[Booking]:
+    """Bookings, newest first; `code` finds one by the code the household reads out (any
+    case, spaces and dashes ignored)."""
     qs = Booking.objects.filter(organization=org).select_related("request", "day__site")
+    code = "".join(ch for ch in code.upper() if ch.isalnum())
+    if code:
+        qs = qs.filter(code=code)
     if day_id:
         qs = qs.filter(day_id=day_id)
     if request_id:
