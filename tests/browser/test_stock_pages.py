@@ -53,7 +53,7 @@ def test_a_coordinator_narrows_groups_sorts_and_exports_the_stock(
     nav.get_by_role("link", name="Stock", exact=True).click()
     expect(page.get_by_role("heading", name="Stock", exact=True)).to_be_visible()
     expect(_rows(page)).to_have_count(7)
-    expect(page.locator("#results p.total").first).to_contain_text("Total: 31 units")
+    expect(page.locator("#results p.total").first).to_contain_text("Total: 31 pieces")
     page.evaluate("window.__samePage = true")
 
     # Typing narrows the list in place; the address keeps the filter for a reload or link.
@@ -69,8 +69,8 @@ def test_a_coordinator_narrows_groups_sorts_and_exports_the_stock(
     page.get_by_label("Group").select_option(label="By location")
     heads = page.locator("#results tr.group-head")
     expect(heads).to_have_count(2)
-    expect(heads.filter(has_text="Shop floor")).to_contain_text("9 units")
-    expect(heads.filter(has_text="Back room")).to_contain_text("3 units")
+    expect(heads.filter(has_text="Shop floor")).to_contain_text("9 pieces")
+    expect(heads.filter(has_text="Back room")).to_contain_text("3 pieces")
 
     page.get_by_label("Group").select_option(label="No grouping")
     page.get_by_label("Sort by").select_option(label="Largest quantity first")
