@@ -230,6 +230,14 @@ def api_caller(org: Organization, user: User, prefix: str):
     return call
 
 
+def subprocess_database_url() -> str:
+    """The test database as a DATABASE_URL, for a separate Kindred process (a worker, a
+    second server) in a committing PostgreSQL test."""
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def admin_of(org: Organization) -> User:
     with scopes_disabled():
         return Membership.objects.filter(organization=org, role=Role.ADMIN).first().user

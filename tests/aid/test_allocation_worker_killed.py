@@ -28,7 +28,7 @@ from kindred.aid.services import allocation as services
 from kindred.core.models import TaskProgress
 from tests import committing
 from tests.aid.builders import family, help_request
-from tests.conftest import admin_of, make_location, stock
+from tests.conftest import admin_of, make_location, stock, subprocess_database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -42,16 +42,10 @@ def _postgres_only(db):
         pytest.skip("a worker process shares the test database only on PostgreSQL")
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _worker(*args: str) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": subprocess_database_url(),
         "KINDRED_JOB_LEASE": str(LEASE),
         "KINDRED_JOB_HEARTBEAT": "0.5",
         "KINDRED_SCHEDULE_INTERVAL": "0.5",

@@ -20,6 +20,7 @@ from kindred.aid.models import HelpRequest
 from kindred.aid.views.public import BY_ADDRESS
 from tests import committing
 from tests.aid.test_public_form import enable_public_form, filled, url
+from tests.conftest import subprocess_database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -55,12 +56,6 @@ def _postgres_only(db):
         pytest.skip("two processes share the test database only on PostgreSQL")
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _redis_up() -> bool:
     try:
         socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
@@ -70,7 +65,7 @@ def _redis_up() -> bool:
 
 
 def _server_process(org, address: str, posts: int, cache_url: str) -> list[int]:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "KINDRED_CACHE_URL": cache_url}
+    env = {**os.environ, "DATABASE_URL": subprocess_database_url(), "KINDRED_CACHE_URL": cache_url}
     data = {k: v for k, v in filled(org).items() if k != "phone"}
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, url(org), address, str(posts), json.dumps(data)],
