@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from kindred.goods.models import Movement, Threshold
+from kindred.goods.services import hand_out
 from tests.conftest import api_token, item_type, make_location, make_site, snapshot, stock
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +175,22 @@ def test_extreme_moments_are_a_422_not_a_server_error(org, admin):
     ):
         assert client.get(url, **headers).status_code in {200, 422}, url
     assert client.get(f"{base}/stock-at?at=9999-12-31", **headers).status_code == 200
+
+
+def test_a_balance_that_went_to_zero_is_listed_when_asked(as_volunteer, org, stocked):
+    shelf, _rack = stocked
+    with scope(organization=org):  # all three toys went out
+        hand_out(
+            org=org,
+            location=shelf,
+            item_type=item_type(org, "toy"),
+            size="",
+            grade="good",
+            quantity=3,
+            actor=None,
+        )
+    listed = as_volunteer.get(f"{API}/balances", {"q": "toy"}).json()
+    assert [r["location_name"] for r in listed["items"]] == ["Rack"]  # the default
+    everything = as_volunteer.get(f"{API}/balances", {"q": "toy", "include_empty": "true"})
+    rows = {r["location_name"]: float(r["quantity"]) for r in everything.json()["items"]}
+    assert rows == {"Shelf A": 0, "Rack": 2}

@@ -63,6 +63,9 @@ class BalanceFilter(Schema):
     grade: GradeName | Literal[""] = ""
     available: bool = Field(False, description="Only rows with stock that is not reserved.")
     low: bool = Field(False, description="Only item types below a low-stock level.")
+    include_empty: bool = Field(
+        False, description="Also the rows whose quantity went to 0 (they are kept, at 0)."
+    )
     q: str = Field(
         "", max_length=100, description="Item type name (caller's language), code or location."
     )
@@ -111,6 +114,7 @@ def _stock_filter(filters: BalanceFilter) -> q.StockFilter:
         available_only=filters.available,
         low_only=filters.low,
         search=filters.q.strip(),
+        include_empty=filters.include_empty,
     )
 
 

@@ -51,6 +51,9 @@ class StockFilter:
     available_only: bool = False
     low_only: bool = False
     search: str = ""
+    # Also the rows whose quantity went to zero (the API's include_empty): a client that
+    # mirrors the balances learns that a row emptied, instead of it vanishing.
+    include_empty: bool = False
 
     @property
     def active(self) -> bool:
@@ -97,7 +100,8 @@ class Totals:
 
 
 def _filtered(org: Organization, f: StockFilter, types: TypeFacts | None = None):
-    qs = StockBalance.objects.filter(organization=org, quantity__gt=0)
+    qs = StockBalance.objects.filter(organization=org)
+    qs = qs.filter(quantity__gte=0) if f.include_empty else qs.filter(quantity__gt=0)
     if f.site:
         qs = qs.filter(location__site_id=f.site)
     if f.location:
