@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -176,3 +177,11 @@ def test_the_home_page_costs_the_same_queries_with_10_and_1000_requests(demo, cl
     add_requests(990)
     assert queries() == with_ten
     assert _figures(client.get(url).content.decode())["requests"] == waiting_ten + 990
+
+
+def test_the_icon_is_linked_and_favicon_ico_answers(client, admin, client_for, org):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer["Location"].endswith("kindred/favicon.svg")
+    page = client_for(admin).get(f"/o/{org.slug}/").content.decode()
+    assert 'rel="icon"' in page and "kindred/favicon.svg" in page
+    assert finders.find("kindred/favicon.svg")
