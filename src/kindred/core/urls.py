@@ -1,20 +1,13 @@
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import path
-from django.views.generic import RedirectView
 
-from .views import accounts, org
+from .views import accounts, assets, org
 
 app_name = "core"
 
 urlpatterns = [
     path("", accounts.home, name="home"),
-    # Browsers ask for /favicon.ico on their own (e.g. for a PDF or a JSON page): the icon.
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static("kindred/favicon.svg"), permanent=True),
-        name="favicon",
-    ),
+    path("favicon.ico", assets.favicon, name="favicon"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password-change"),
