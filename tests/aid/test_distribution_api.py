@@ -173,7 +173,7 @@ def test_a_day_s_hours_with_a_utc_offset_are_refused(call, site, method):
 
 
 def test_a_booking_is_found_by_its_code_and_made_without_a_message_when_asked(
-    org, site, call, django_capture_on_commit_callbacks
+    org, other_org, outsider, site, call, django_capture_on_commit_callbacks
 ):
     day = make_day(org, site, capacity=2)
     quiet = household_request(org, "Quiet", email="quiet@example.org")
@@ -197,3 +197,8 @@ def test_a_booking_is_found_by_its_code_and_made_without_a_message_when_asked(
     found = call("get", f"/bookings?code={read_out}").json()
     assert found["count"] == 1 and found["items"][0]["id"] == response.json()["id"]
     assert call("get", "/bookings?code=ZZZZZZZZ").json()["count"] == 0
+    # Another organisation finds nothing by the code, and cannot ask in this one.
+    theirs = api_caller(other_org, outsider, f"/api/v1/organizations/{other_org.slug}/aid")
+    assert theirs("get", f"/bookings?code={code}").json()["count"] == 0
+    outside = api_caller(other_org, outsider, "/api/v1/organizations/home/aid")
+    assert outside("get", f"/bookings?code={code}").status_code == 404

@@ -130,7 +130,15 @@ def test_a_failing_sms_backend_records_the_error(
 
 
 def test_a_failed_message_is_retried_with_back_off_then_given_up_and_shown(
-    org, site, admin, volunteer, client_for, settings, django_capture_on_commit_callbacks
+    org,
+    site,
+    admin,
+    volunteer,
+    outsider,
+    other_org,
+    client_for,
+    settings,
+    django_capture_on_commit_callbacks,
 ):
     settings.SMS_BACKEND = "tests.aid.test_distribution_messages.BrokenBackend"
     booking = book(
@@ -153,6 +161,9 @@ def test_a_failed_message_is_retried_with_back_off_then_given_up_and_shown(
     page = client_for(admin).get(home).content.decode()
     assert "+4599999999" in page and "no signal" in page
     assert "+4599999999" not in client_for(volunteer).get(home).content.decode()  # a coordinator's
+    theirs = reverse("core:dashboard", kwargs={"org_slug": other_org.slug})
+    assert "+4599999999" not in client_for(outsider).get(theirs).content.decode()
+    assert client_for(outsider).get(home).status_code == 404
 
     settings.SMS_BACKEND = "kindred.aid.sms.LocmemBackend"  # the provider is back
     with scope(organization=org), django_capture_on_commit_callbacks(execute=True):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 
 from kindred.core.models import Organization
@@ -33,3 +35,13 @@ def number_for(org: Organization, model: type[models.Model]) -> int:
 
 
 __all__ = ["AidError", "Conflict", "NotEligible", "number_for"]
+
+
+# Unambiguous on a screen and read aloud: no 0/O, 1/I/L.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def random_code(length: int = 8) -> str:
+    """Random characters a household can read out on the phone: a booking's code, the
+    public form's reference (5 bits each, so 8 of them are 40 bits)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _i in range(length))

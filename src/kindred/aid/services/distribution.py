@@ -41,7 +41,7 @@ from ..queries.slots import (
 from ..queries.slots import _taken_now as _taken
 from ..queries.slots import waiting_requests as _waiting_requests
 from . import messaging
-from .common import AidError
+from .common import AidError, random_code
 
 AUDIT: dict = {
     "aid.day_created": gettext_lazy("Distribution day planned"),
@@ -58,8 +58,6 @@ DAY_FIELDS = ("site", "date", "starts_at", "ends_at", "slot_minutes", "capacity"
 MIN_SLOT_MINUTES = 5
 MAX_SLOT_MINUTES = 600
 MAX_CAPACITY = 1000
-# Unambiguous on a screen and read aloud: no 0/O, 1/I/L.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 
 
@@ -255,7 +253,7 @@ def _new_code(org: Organization) -> str:
     """8 random characters, unique in the organisation (checked; the constraint is the
     backstop against a race, see _save_new)."""
     for _attempt in range(20):
-        code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+        code = random_code(CODE_LENGTH)
         if not Booking.objects.filter(organization=org, code=code).exists():
             return code
     raise AidError(_("No free booking code was found; try again."))  # pragma: no cover

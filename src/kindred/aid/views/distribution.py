@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kindred.core.models import Site
+from kindred.core.numbers import parse_id
 from kindred.core.roles import Action, can
 from kindred.core.scoping import org_view
 from kindred.core.services import DomainError
@@ -187,17 +188,13 @@ def day_send_links(request: HttpRequest, day_id: int) -> HttpResponse:
 # Staff bookings ------------------------------------------------------------------------------
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 18 else None
-
-
 @org_view(Action.MANAGE_DISTRIBUTION)
 def booking_new(request: HttpRequest) -> HttpResponse:
     """Book a household into a slot: choose the request and the day (?request=, ?day=,
     e.g. from the request's or the day's page), then one of the day's free times."""
     org = request.org
     source = request.POST if request.method == "POST" else request.GET
-    initial = {"request": _int(source.get("request")), "day": _int(source.get("day"))}
+    initial = {"request": parse_id(source.get("request")), "day": parse_id(source.get("day"))}
     form = StaffBookingForm(request.POST or None, org=org, initial=initial)
     day = (
         DistributionDay.objects.filter(organization=org, cancelled=False, pk=initial["day"] or 0)

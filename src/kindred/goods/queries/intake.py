@@ -13,7 +13,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kindred.core.models import Membership, Organization, Site
-from kindred.core.numbers import quantity
+from kindred.core.numbers import parse_id, quantity
 from kindred.core.roles import Action, can
 from kindred.people import queries as people_queries
 from kindred.people.models import Contact, Person
@@ -317,18 +317,10 @@ def search_donors(
     return found
 
 
-def _pk(value) -> int | None:
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        return None
-    return pk if 0 < pk < 2**63 else None
-
-
 def donor_person(org: Organization, membership: Membership, person_id) -> Person | None:
     if not can(membership.role, Action.VIEW_PEOPLE):
         return None
-    pk = _pk(person_id)
+    pk = parse_id(person_id)
     if pk is None:
         return None
     return (
@@ -339,7 +331,7 @@ def donor_person(org: Organization, membership: Membership, person_id) -> Person
 
 
 def donor_contact(org: Organization, contact_id) -> Contact | None:
-    pk = _pk(contact_id)
+    pk = parse_id(contact_id)
     if pk is None:
         return None
     return Contact.objects.filter(organization=org, pk=pk).first()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kindred.core.models import Site
+from kindred.core.numbers import parse_id
 from kindred.core.roles import Action
 from kindred.core.scoping import org_view
 from kindred.core.services import DomainError
@@ -27,10 +28,6 @@ LOCATION_PAGE_SIZE = 100
 LOCATION_SHOW = {"active": False, "archived": True, "all": None}
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 18 else None
-
-
 # Catalogue ---------------------------------------------------------------------------------
 
 
@@ -40,7 +37,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     services.ensure_catalogue(org)
     q = request.GET.get("q", "").strip()[:200]
     tree = queries.category_tree(org)
-    category_id = _int(request.GET.get("category"))
+    category_id = parse_id(request.GET.get("category"))
     if category_id not in {c.pk for c in tree}:
         category_id = None
     size_system = request.GET.get("sizes", "")
@@ -87,7 +84,10 @@ def item_type_edit(request: HttpRequest, item_type_id: int | None = None) -> Htt
         services.ensure_catalogue(org)
     initial = None
     if item_type is None:
-        initial = {"category": _int(request.GET.get("category")), "size_system": SizeSystem.NONE}
+        initial = {
+            "category": parse_id(request.GET.get("category")),
+            "size_system": SizeSystem.NONE,
+        }
     form = ItemTypeForm(request.POST or None, org=org, item_type=item_type, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,7 +115,7 @@ def category_edit(request: HttpRequest, category_id: int | None = None) -> HttpR
     category = None
     if category_id is not None:
         category = get_object_or_404(Category.objects.filter(organization=org), pk=category_id)
-    initial = None if category else {"parent": _int(request.GET.get("parent"))}
+    initial = None if category else {"parent": parse_id(request.GET.get("parent"))}
     form = CategoryForm(request.POST or None, org=org, category=category, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,7 +144,7 @@ def category_edit(request: HttpRequest, category_id: int | None = None) -> HttpR
 def location_list(request: HttpRequest) -> HttpResponse:
     org = request.org
     sites = list(Site.objects.filter(organization=org).order_by("archived", "name"))
-    site_id = _int(request.GET.get("site"))
+    site_id = parse_id(request.GET.get("site"))
     if site_id not in {s.pk for s in sites}:
         site_id = None
     q = request.GET.get("q", "").strip()[:200]
@@ -186,14 +186,14 @@ def location_edit(request: HttpRequest, location_id: int | None = None) -> HttpR
     initial = None
     if location is None:
         parent = None
-        parent_id = _int(request.GET.get("parent"))
+        parent_id = parse_id(request.GET.get("parent"))
         if parent_id is not None:
             parent = (
                 Location.objects.filter(organization=org, pk=parent_id, archived=False)
                 .exclude(kind=Location.Kind.TRANSIT)
                 .first()
             )
-        site_id = parent.site_id if parent else _int(request.GET.get("site"))
+        site_id = parent.site_id if parent else parse_id(request.GET.get("site"))
         initial = {"site": site_id, "parent": parent.pk if parent else None, "kind": "shelf"}
     form = LocationForm(request.POST or None, org=org, location=location, initial=initial)
     if request.method == "POST" and form.is_valid() and not (location and location.archived):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kindred.core.models import AuditEntry, Site
+from kindred.core.numbers import parse_id
 from kindred.core.roles import Action
 from kindred.core.scoping import org_view
 from kindred.core.services import DomainError
@@ -65,7 +66,7 @@ def _row_context(org, row: dict, *, site, error: DomainError | None = None) -> d
         context["unit"] = item_type.unit
         context["unit_label"] = item_type.get_unit_display()
     context["grade_label"] = dict(Grade.choices).get(row.get("grade") or "", "")
-    location_id = _int(row.get("location"))
+    location_id = parse_id(row.get("location"))
     location = (
         Location.objects.filter(organization=org, pk=location_id).first() if location_id else None
     )
@@ -150,7 +151,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         raw_rows = line_rows(request.POST)
-        site = by_pk.get(_int(request.POST.get("site"))) or initial_site
+        site = by_pk.get(parse_id(request.POST.get("site"))) or initial_site
         rows = [_row_context(org, r, site=site) for r in raw_rows]
         if form.is_valid():
             site = by_pk[form.cleaned_data["site"]]
@@ -170,11 +171,6 @@ def intake(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Add at least one line."))
     context = _intake_context(request, form, rows, site)
     return render(request, "goods/intake.html", context, status=status)
-
-
-def _int(value) -> int | None:
-    value = str(value or "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 def _save_intake(request, form, raw_rows, rows, site) -> tuple[DonationReceipt | None, int]:
@@ -207,8 +203,8 @@ def _save_intake(request, form, raw_rows, rows, site) -> tuple[DonationReceipt |
                 lines=lines,
                 donor=services.DonorIn(
                     kind=kind,
-                    person_id=_int(data.get("donor_person")),
-                    contact_id=_int(data.get("donor_contact")),
+                    person_id=parse_id(data.get("donor_person")),
+                    contact_id=parse_id(data.get("donor_contact")),
                     name=name,
                 ),
                 channel=data["channel"],
@@ -244,7 +240,7 @@ def _save_intake(request, form, raw_rows, rows, site) -> tuple[DonationReceipt |
 def intake_line(request: HttpRequest) -> HttpResponse:
     """Validate one line of the intake table and answer its row (nothing is saved)."""
     org = request.org
-    site = Site.objects.filter(organization=org, pk=_int(request.POST.get("site"))).first()
+    site = Site.objects.filter(organization=org, pk=parse_id(request.POST.get("site"))).first()
     if site is None:
         return render(
             request,
@@ -252,7 +248,7 @@ def intake_line(request: HttpRequest) -> HttpResponse:
             {"message": _("Choose a site of this organisation."), "field": "site"},
             status=422,
         )
-    index = _int(request.POST.get("index")) or 0
+    index = parse_id(request.POST.get("index")) or 0
     row = {
         f: (request.POST.get(f) or "").strip()
         for f in ("item_type", "size", "grade", "quantity", "location", "weight_kg", "description")
@@ -292,7 +288,7 @@ def _date(value: str) -> date | None:
 def receipt_list(request: HttpRequest) -> HttpResponse:
     org = request.org
     q = request.GET.get("q", "").strip()[:100]
-    site = _int(request.GET.get("site"))
+    site = parse_id(request.GET.get("site"))
     channel = request.GET.get("channel", "")
     channel = channel if channel in DonationReceipt.Channel.values else ""
     date_from = _date(request.GET.get("from", ""))

@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from kindred.core.models import Site
+from kindred.core.numbers import parse_id
 from kindred.core.roles import Action, can
 from kindred.core.scoping import org_view
 from kindred.core.services import DomainError
@@ -22,13 +23,6 @@ from ..queries import labels as queries
 ORG = "o/<slug:org_slug>/goods/"
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 # Choosing and printing labels --------------------------------------------------------------
 
 
@@ -40,7 +34,7 @@ def label_choose(request: HttpRequest) -> HttpResponse:
     context: dict = {"show": show, "q": q, "sheet_form": LabelSheetForm()}
     if show == "locations":
         sites = list(Site.objects.filter(organization=org, archived=False).order_by("name"))
-        site_id = _int(request.GET.get("site"))
+        site_id = parse_id(request.GET.get("site"))
         site_id = site_id if site_id in {s.pk for s in sites} else None
         kind = request.GET.get("kind", "")
         kind = kind if kind in Location.Kind.values and kind != Location.Kind.TRANSIT else ""
@@ -66,7 +60,7 @@ def label_choose(request: HttpRequest) -> HttpResponse:
                 pk__in=OneOffItem.objects.filter(organization=org).values("item_type"),
             )
         )
-        type_id = _int(request.GET.get("item_type"))
+        type_id = parse_id(request.GET.get("item_type"))
         type_id = type_id if type_id in {t.pk for t in types} else None
         status = request.GET.get("status", "")
         status = status if status in OneOffItem.Status.values else ""

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from kindred.core.numbers import parse_id
 from kindred.core.roles import Action
 from kindred.core.scoping import org_view
 from kindred.core.services import DomainError
@@ -19,12 +20,6 @@ from ..forms import (
     PersonForm,
 )
 from .common import IN_HOUSEHOLD, PERSON_SORTS, person_page, purpose_filter, visible_person
-
-
-def _pk(value: str) -> int | None:
-    value = value.strip()
-    return int(value) if value.isdigit() and len(value) < 19 else None
-
 
 # Persons -----------------------------------------------------------------------------------
 
@@ -81,7 +76,7 @@ def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpRespo
                 national_id=form.national_id_value(),
                 among=queries.visible_persons(org, request.membership),
             )
-        merge_id = _pk(request.POST.get("merge_into", ""))
+        merge_id = parse_id(request.POST.get("merge_into", ""))
         status = 400
         try:
             if person is None and (merge_id is not None or not candidates):

@@ -3,7 +3,6 @@ one), and from the public form."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,7 @@ from kindred.people import services as people
 from kindred.people.models import Household, HouseholdMember, Person
 
 from ...models import HelpRequest
-from ..common import number_for
+from ..common import number_for, random_code
 from .common import _text
 from .lines import _clean_lines, _create_lines, _line_changes
 
@@ -180,12 +179,9 @@ class SubmitRequest:
     language: str = ""
 
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
-
-
 def public_code() -> str:
     """A random code like "K7QF-2M9D" (40 bits): it tells nothing about how many there are."""
-    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    chars = random_code(8)
     return f"{chars[:4]}-{chars[4:]}"
 
 
