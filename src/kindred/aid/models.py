@@ -119,6 +119,17 @@ class HelpRequest(models.Model):
     # The language the household reads: booking links and reminders are sent in it.
     language = models.CharField(_("language"), max_length=10, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    # Where the household will collect its goods when it has no booking yet: the allocation
+    # reserves only stock at this site (a booking's site wins; ADR 0032).
+    pickup_site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pickup site"),
+        help_text=_("Where the household collects its goods, until it books a time."),
+    )
     # The last eligibility check: [{"rule": id, "kind": …, "passed": bool, "message": "…"}, …].
     eligibility = models.JSONField(_("eligibility"), default=list, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
@@ -313,6 +324,9 @@ class AllocationRun(models.Model):
         TaskProgress, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     snapshot = models.JSONField(default=dict, blank=True)  # {balance id: available units}
+    # {request id: [site id or None, source]}: where each request's household collects, as
+    # the run decided it; its needs were given stock of that site only (ADR 0032).
+    pickup_sites = models.JSONField(default=dict, blank=True)
     objective = models.FloatField(_("objective"), null=True, blank=True)
     baseline_objective = models.FloatField(_("first come, first served"), null=True, blank=True)
     needs_count = models.PositiveIntegerField(_("needs"), default=0)
