@@ -72,7 +72,11 @@ def test_a_company_donation_of_three_lines_by_keyboard_then_the_thank_you(page: 
     add_line(page, sv("Toy"), "", "5", 2)
     add_line(page, sv("Unsorted textiles (sacks)"), "", "12,5", 3)
     expect(page.locator("#total-lines")).to_have_text("3")
-    expect(page.locator("#total-units")).to_have_text("8")
+    # Totals per unit, never added across units, in Swedish (decimal comma, no "12,500").
+    expect(page.locator("[data-total-unit=piece] strong")).to_have_text("8")
+    expect(page.locator("[data-total-unit=kg] strong")).to_have_text("12,5")
+    expect(page.locator("[data-total-unit=pair]")).to_be_hidden()
+    expect(page.locator("tr.intake-line").nth(2)).to_contain_text("12,5")
 
     # Enter in the empty item field goes to "Save receipt"; Enter saves.
     page.keyboard.press("Enter")

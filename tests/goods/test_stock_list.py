@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope
 
 from kindred.goods import services
@@ -278,3 +279,51 @@ def test_quantities_show_their_unit_and_no_trailing_zeros_in_danish(org, admin, 
     total = body[body.index('class="total">') :].split("·")[0]
     assert "3 stk." in total, total
     assert "91" not in total  # 3 pieces and 88,7 kg are not added up
+
+
+def test_stock_at_a_date_totals_per_unit_without_trailing_zeros(org, admin, client_for, site):
+    """Stock at a past date (here: today) adds pieces to pieces and kilograms to kilograms,
+    never one to the other, and shows 88,7 not 88,700 (Danish)."""
+    sacks = make_location(org, site, "Sækkerum")
+    stock(org, {sacks: {"unsorted-textiles": Decimal("88.7"), "toy": 3}})
+    today = timezone.localdate().isoformat()
+    page = client_for(admin).get(
+        reverse("goods:stock-at", args=[org.slug]), {"date": today}, HTTP_ACCEPT_LANGUAGE="da"
+    )
+    assert page.status_code == 200
+    body = page.content.decode()
+    total = body[body.index('<p class="total">') :].split("</p>")[0]
+    assert "3 stk." in total and "88,7 kg" in total, total
+    assert "91" not in total and "88,700" not in body
+
+
+
+def test_a_receipt_totals_pieces_pairs_and_kilograms_apart(org, admin, client_for, site):
+    """The receipt page (and its print and PDF, from the same summary) adds pieces to
+    pieces, pairs to pairs and kilograms to kilograms."""
+    from kindred.goods.services import record_receipt
+    from kindred.goods.services.intake import ReceiptLineIn
+
+    shelf = make_location(org, site, "Modtagelse")
+
+    def line(code, quantity, size=""):
+        return ReceiptLineIn(
+            item_type=item_type(org, code),
+            size=size,
+            grade="good",
+            quantity=Decimal(quantity),
+            location=shelf,
+        )
+
+    with scope(organization=org):
+        receipt = record_receipt(
+            org=org,
+            site=site,
+            actor=admin,
+            lines=[line("toy", "3"), line("unsorted-textiles", "2.50"), line("toy", "2")],
+        )
+    body = client_for(admin).get(
+        reverse("goods:receipt", args=[org.slug, receipt.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "5 pieces, 2.5 kg" in body
+    assert "7.5" not in body  # 5 pieces and 2,5 kg are not added up

@@ -68,7 +68,7 @@ def render(summary: ReceiptSummary) -> bytes:
         pdf.ln(6)
     pdf.set_font(FONT, "B", 9)
     pdf.cell(COLUMNS[0] + COLUMNS[1], 7, _("Total"))
-    pdf.cell(COLUMNS[2], 7, _number(summary.total_units), align="R")
+    pdf.cell(COLUMNS[2], 7, summary.amounts, align="R")
     pdf.cell(COLUMNS[3], 7, _number(summary.total_kg, 1), align="R")
     pdf.ln(9)
     if summary.total_value:

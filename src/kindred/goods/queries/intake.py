@@ -27,7 +27,6 @@ from ..models import (
     ItemType,
     Location,
     Movement,
-    Unit,
 )
 from ..sizes import sizes_for
 
@@ -128,11 +127,19 @@ class ReceiptSummary:
     donor_address: str
     site_address: str
     lines: list[SummaryLine]
-    total_units: Decimal
     total_kg: Decimal
     total_value: Decimal
     currency: str
     thank_you_text: str
+
+    @property
+    def amounts(self) -> str:
+        """The quantities per unit, never added across units: "12 pieces, 2 pairs, 3,5 kg"."""
+        per_unit: dict[str, Decimal] = {}
+        for x in self.lines:
+            unit = x.line.item_type.unit
+            per_unit[unit] = per_unit.get(unit, ZERO) + x.quantity
+        return measures.amounts(per_unit.items())
 
 
 def _fmt(value: Decimal, places: int | None = None) -> str:
@@ -177,7 +184,6 @@ def receipt_summary(receipt: DonationReceipt) -> ReceiptSummary:
         donor_address=donor_address,
         site_address=receipt.site.address,
         lines=lines,
-        total_units=sum((x.quantity for x in lines if x.line.item_type.unit != Unit.KG), ZERO),
         total_kg=sum((x.weight_kg for x in lines), ZERO),
         total_value=sum((x.value for x in lines if x.value is not None), ZERO).quantize(
             Decimal("0.01")

@@ -90,6 +90,7 @@ def stock_at_date(
         ).select_related("site")
     }
     result = PastStock()
+    per_unit: dict[str, Decimal] = {}
     for (location_id, type_id, size, grade), quantity in quantities.items():
         item, location = types.get(type_id), locations.get(location_id)
         if item is None or location is None or quantity <= 0:
@@ -107,6 +108,9 @@ def stock_at_date(
         result.totals.quantity += quantity
         result.totals.kg += kg
         result.totals.value += value
+        per_unit[item.unit] = per_unit.get(item.unit, ZERO) + quantity
+    # Never added across units: "128 pieces, 120,5 kg" (Totals.units).
+    result.totals.per_unit = tuple((unit, q, ZERO) for unit, q in per_unit.items())
     result.rows.sort(
         key=lambda r: (
             labels.get(r.item_type.pk, "").casefold(),

@@ -296,14 +296,22 @@
       return n.toLocaleString(document.documentElement.lang || undefined, { maximumFractionDigits: places });
     }
     function totals() {
+      // Quantities per unit, never added across units (pieces and pairs are not "units"
+      // of one kind); the estimated weight of everything. No trailing zeros, the page's
+      // language's decimal sign (core.numbers.quantity on the server).
       var rows = lines.querySelectorAll("tr.intake-line");
-      var units = 0, kg = 0;
+      var perUnit = {}, kg = 0;
       rows.forEach(function (row) {
-        if (row.getAttribute("data-unit") !== "kg") units += number(row.getAttribute("data-quantity"));
+        var unit = row.getAttribute("data-unit") || "piece";
+        perUnit[unit] = (perUnit[unit] || 0) + number(row.getAttribute("data-quantity"));
         kg += number(row.getAttribute("data-kg"));
       });
       $("total-lines").textContent = String(rows.length);
-      $("total-units").textContent = format(units, 3);
+      form.querySelectorAll("[data-total-unit]").forEach(function (span) {
+        var sum = perUnit[span.getAttribute("data-total-unit")] || 0;
+        span.hidden = sum === 0;
+        span.querySelector("strong").textContent = format(sum, 3);
+      });
       $("total-kg").textContent = format(kg, 1);
       empty.hidden = rows.length > 0;
     }
