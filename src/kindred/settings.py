@@ -110,6 +110,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "kindred.urls"
+# Every field rendered as a group ties its error message to its input (ADR 0021).
+FORM_RENDERER = "kindred.core.forms.FormRenderer"
 WSGI_APPLICATION = "kindred.wsgi.application"
 
 TEMPLATES = [

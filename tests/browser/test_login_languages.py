@@ -104,7 +104,7 @@ def test_wrong_password_error_is_in_the_visitors_chosen_language(page: Page, adm
     submit_login(page, admin.email, WRONG_PASSWORD)
 
     (message,) = translated("sv", "The e-mail address or password is not correct.")
-    expect(page.locator("main .form-errors")).to_have_text(message)
+    expect(page.locator("main .error-summary li")).to_have_text(message)
     expect(page.locator("html")).to_have_attribute("lang", "sv")
     expect(page.locator("nav.sidenav")).to_have_count(0)  # not logged in
 
@@ -121,7 +121,7 @@ def test_sixth_attempt_after_five_wrong_passwords_is_locked_out_even_with_right_
 
     for _attempt in range(4):
         submit_login(page, admin.email, WRONG_PASSWORD)
-        expect(page.locator("main .form-errors")).to_have_text(invalid)
+        expect(page.locator("main .error-summary li")).to_have_text(invalid)
     submit_login(page, admin.email, WRONG_PASSWORD)  # the fifth: the limit is reached
     expect(page.locator("main h1")).to_have_text(locked_title)
 

@@ -1,6 +1,11 @@
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.forms.forms import BaseForm
+from django.forms.formsets import BaseFormSet
+from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext_lazy as _
 
 from .models import Organization, Site
@@ -138,3 +143,69 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Who"), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+
+# Errors: every field tied to its message, and a summary of every problem at the top ------
+
+
+class FormRenderer(DjangoTemplates):
+    """Every bound field rendered as a group (`{{ field.as_field_group }}`) gets its label,
+    help text and error message from one template, with the input pointing at them:
+    Django adds `aria-describedby="<id>_helptext <id>_error"` and `aria-invalid="true"`,
+    and the template gives the message that id (ADR 0021)."""
+
+    field_template_name = "core/forms/field.html"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One line of an error summary: `href` is "#<id of the input>" (empty for a problem
+    of a whole form or of a hidden field); `label` names the field (and the row of a
+    formset), `message` says what is wrong."""
+
+    message: str
+    label: str = ""
+    href: str = ""
+
+
+def _flatten(things) -> list:
+    found: list = []
+    for thing in things:
+        if isinstance(thing, (BaseForm, BaseFormSet)):
+            found.append(thing)
+        elif isinstance(thing, (list, tuple)):
+            found.extend(_flatten(thing))
+    return found
+
+
+def _form_problems(form: BaseForm, row: str = "") -> list[Problem]:
+    if not form.is_bound or not form.errors:
+        return []
+    name = str(getattr(form, "summary_name", "") or row)
+    problems = [Problem(message=str(e), label=name) for e in form.non_field_errors()]
+    for field_name in form.fields:
+        if field_name not in form.errors:
+            continue
+        bound = form[field_name]
+        label = f"{name} \N{EN DASH} {bound.label}" if name else str(bound.label)
+        target = "" if bound.is_hidden else (bound.id_for_label or bound.auto_id or "")
+        href = f"#{target}" if target else ""
+        problems += [Problem(message=str(e), label=label, href=href) for e in bound.errors]
+    return problems
+
+
+def error_problems(*things) -> list[Problem]:
+    """Every problem of the given forms and formsets (or lists of them), in page order:
+    a form's own errors, then each field's; a formset's own errors, then each of its forms'
+    (named by the form's `summary_name`, else "Row <n>"). Unbound forms have none."""
+    problems: list[Problem] = []
+    for thing in _flatten(things):
+        if isinstance(thing, BaseFormSet):
+            if not thing.is_bound:
+                continue
+            problems += [Problem(message=str(e)) for e in thing.non_form_errors()]
+            for index, form in enumerate(thing.forms, start=1):
+                problems += _form_problems(form, str(_("Row %(number)s") % {"number": index}))
+        else:
+            problems += _form_problems(thing)
+    return problems

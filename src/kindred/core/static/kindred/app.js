@@ -46,6 +46,33 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closeMenus(null);
   });
+  // The error summary (_error_summary.html): when a page or an htmx swap brings one, it
+  // takes focus (a screen reader reads it) and is scrolled into view; its links focus
+  // their field (the first box of a group), with the field's label in view.
+  function focusSummary(root) {
+    var summary = root && root.querySelector ? root.querySelector("[data-error-summary]") : null;
+    if (!summary && root && root.matches && root.matches("[data-error-summary]")) summary = root;
+    if (!summary) return;
+    summary.focus({ preventScroll: true });
+    summary.scrollIntoView({ block: "start" });
+  }
+  document.addEventListener("DOMContentLoaded", function () { focusSummary(document); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    focusSummary(event.detail && event.detail.elt);
+  });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    var target = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    if (!target) return;
+    var input = target.matches("input, select, textarea, button")
+      ? target : target.querySelector("input, select, textarea, button");
+    if (!input) return;
+    event.preventDefault();
+    var group = input.closest(".field, fieldset") || input;
+    group.scrollIntoView({ block: "start" });
+    input.focus({ preventScroll: true });
+  });
   // Select a freshly created token for copying.
   document.addEventListener("DOMContentLoaded", function () {
     var token = document.getElementById("new-token");
