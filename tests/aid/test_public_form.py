@@ -9,6 +9,8 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import ngettext
 from django_scopes import scope, scopes_disabled
 
 from kindred.aid.models import AidSettings, HelpRequest
@@ -156,3 +158,43 @@ def test_the_form_is_csrf_protected(open_form):
 def test_thanks_without_a_submission_goes_back_to_the_form(open_form):
     response = Client().get(url(open_form, "public-request-thanks"))
     assert response.status_code == 302
+
+
+def test_every_error_is_reported_in_one_answer_and_nothing_is_saved(open_form):
+    """No name, a phone number that cannot be one, no consent and a size the item type
+    does not have: all four in the first answer (the phone and the size are the services'
+    rules, which used to be checked only once the fields passed), in the summary as links to
+    their fields, and nothing saved."""
+    org = open_form
+    jacket = item_type(org, "child-winter-jacket")
+    data = filled(
+        org,
+        given_name="",
+        phone="12",
+        **lines({"item_type": str(jacket.pk), "sizes": "XL", "quantity": "1", "urgency": "2"}),
+    )
+    del data["consent"]
+    before = snapshot(org)
+    response = Client().post(url(org) + "?lang=da", data)
+    assert response.status_code == 422
+    form = response.context["form"]
+    assert set(form.errors) == {"given_name", "phone", "consent"}
+    assert response.context["lines"].forms[0].errors["sizes"]
+    body = response.content.decode()
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', body, re.S)
+    assert summary, "no error summary"
+    with translation.override("da"):
+        heading = ngettext("There is a problem", "There are %(counter)s problems", 4) % {
+            "counter": 4
+        }
+    assert f"<h2>{heading}</h2>" in summary.group(1)
+    links = re.findall(r'<a href="#([^"]+)">', summary.group(1))
+    assert links == ["id_given_name", "id_phone", "id_consent", "id_lines-0-sizes"]
+    for field in ("given_name", "phone", "consent", "lines-0-sizes"):
+        tag = re.search(rf'<input[^>]*id="id_{field}"[^>]*>', body).group(0)
+        assert 'aria-invalid="true"' in tag
+        assert f"id_{field}_error" in tag  # aria-describedby names the message
+        assert f'id="id_{field}_error"' in body
+    assert snapshot(org) == before
+    with scopes_disabled():
+        assert not Person.objects.filter(organization=org).exists()

@@ -197,15 +197,18 @@ def _form_problems(form: BaseForm, row: str = "") -> list[Problem]:
 def error_problems(*things) -> list[Problem]:
     """Every problem of the given forms and formsets (or lists of them), in page order:
     a form's own errors, then each field's; a formset's own errors, then each of its forms'
-    (named by the form's `summary_name`, else "Row <n>"). Unbound forms have none."""
+    (named by the form's `summary_name`, else "<formset's summary_name> <n>", else
+    "Row <n>"). Unbound forms have none."""
     problems: list[Problem] = []
     for thing in _flatten(things):
         if isinstance(thing, BaseFormSet):
             if not thing.is_bound:
                 continue
             problems += [Problem(message=str(e)) for e in thing.non_form_errors()]
+            row_name = str(getattr(thing, "summary_name", "") or "")
             for index, form in enumerate(thing.forms, start=1):
-                problems += _form_problems(form, str(_("Row %(number)s") % {"number": index}))
+                row = f"{row_name} {index}" if row_name else _("Row %(number)s") % {"number": index}
+                problems += _form_problems(form, str(row))
         else:
             problems += _form_problems(thing)
     return problems

@@ -12,6 +12,7 @@ from kindred.core.forms import ReferenceField
 from kindred.core.services import Invalid
 from kindred.goods.models import ItemType
 from kindred.people.models import Household
+from kindred.people.values import normalise_phone
 
 from ..models import HelpRequest, NeedLine
 from ..services.requests import require_household
@@ -204,7 +205,9 @@ def line_formset(form_class, *, org, data=None, initial=None, extra=3, prefix="l
     formset_class = forms.formset_factory(
         form_class, extra=extra, max_num=MAX_LINES, validate_max=True
     )
-    return formset_class(data, initial=initial, prefix=prefix, form_kwargs={"org": org})
+    formset = formset_class(data, initial=initial, prefix=prefix, form_kwargs={"org": org})
+    formset.summary_name = _("Need")  # the error summary says "Need 2 - Sizes: ..."
+    return formset
 
 
 def filled(formset) -> list[tuple[int, forms.Form]]:
@@ -309,6 +312,22 @@ class PublicRequestForm(forms.Form):
             "required": _("Tick the box to agree, or we cannot register your request.")
         },
     )
+
+    def __init__(self, *args, org=None, **kwargs):
+        self.org = org
+        super().__init__(*args, **kwargs)
+
+    def clean_phone(self) -> str:
+        """The number as typed, if it can be read for the organisation's country (the
+        service checks it again when it registers the person): its error shows together
+        with every other, not in a second round."""
+        raw = self.cleaned_data.get("phone") or ""
+        if self.org is not None:
+            try:
+                normalise_phone(raw, self.org.country)
+            except Invalid as error:
+                raise forms.ValidationError(error.message, code="invalid") from None
+        return raw
 
     def clean(self):
         data = super().clean()

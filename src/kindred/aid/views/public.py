@@ -98,7 +98,7 @@ def public_request(request: HttpRequest, org_slug: str) -> HttpResponse:
     with translation.override(language), scope(organization=org):
         wording = _help_wording(org)
         data = request.POST if request.method == "POST" else None
-        form = PublicRequestForm(data)
+        form = PublicRequestForm(data, org=org)
         form.fields["consent"].help_text = ""
         lines = line_formset(PublicLineForm, org=org, data=data, extra=PUBLIC_LINES)
         status = 200
@@ -111,15 +111,20 @@ def public_request(request: HttpRequest, org_slug: str) -> HttpResponse:
             form.add_error(None, _limited_message())
         elif request.method == "POST":
             status = 400
-            if form.is_valid() and lines.is_valid() and form.cleaned_data.get("website"):
+            form_valid = form.is_valid()
+            lines_valid = lines.is_valid()  # both run: every error shows in one round
+            if form_valid and lines_valid and form.cleaned_data.get("website"):
                 # Filled in by a program: answered like a success, nothing is saved.
                 url = reverse("aid:public-request-thanks", kwargs={"org_slug": org.slug})
                 return redirect(f"{url}?lang={language}")
-            contacts = _contacts(org, form) if form.is_valid() else []
+            problems = _check_lines(org, form, lines)
+            if problems:
+                lines_valid, status = False, problems[0].status  # a rule of the service: 422
+            contacts = _contacts(org, form) if form_valid else []
             if any(BY_CONTACT.exceeded(c) for c in contacts):
                 status = 429
                 form.add_error(None, _limited_message())
-            elif form.is_valid() and lines.is_valid():
+            elif form_valid and lines_valid:
                 chosen = filled(lines)
                 try:
                     help_request = services.submit_public(
@@ -150,6 +155,20 @@ def public_request(request: HttpRequest, org_slug: str) -> HttpResponse:
         if status == 429:
             response["Retry-After"] = str(RETRY_AFTER)
         return response
+
+
+def _check_lines(org: Organization, form, lines) -> list[DomainError]:
+    """The need lines' rules (at least one need; the sizes of each item type…), checked
+    before anything is saved and whatever else is wrong, so every error shows at once.
+    Lines whose fields are already wrong are left to those errors."""
+    chosen = filled(lines)
+    ready = [(index, line) for index, line in chosen if not line.errors]
+    if chosen and not ready:
+        return []
+    problems = services.line_problems(org, [line.service_values() for _i, line in ready])
+    for problem in problems:
+        _show_error(problem, form, lines, [index for index, _line in ready])
+    return list(problems)
 
 
 def _limited_message() -> str:

@@ -20,7 +20,14 @@ from .common import (
     MAX_QUANTITY,
     refresh_status,
 )
-from .lines import add_line, change_line, clean_line, reserved_by_line, update_lines
+from .lines import (
+    add_line,
+    change_line,
+    clean_line,
+    line_problems,
+    reserved_by_line,
+    update_lines,
+)
 from .registration import (
     APPLICANT_FIELDS,
     HELP_PURPOSE,
@@ -53,6 +60,7 @@ __all__ = [
     "clean_line",
     "close",
     "create_request",
+    "line_problems",
     "refresh_status",
     "register_household",
     "reject",

@@ -157,6 +157,24 @@ def _clean_lines(org: Organization, lines: Sequence[Mapping[str, Any]]) -> list[
     return [clean_line(org, line, index) for index, line in enumerate(lines)]
 
 
+def line_problems(org: Organization, lines: Sequence[Mapping[str, Any]]) -> list[Invalid]:
+    """Every problem of a request's need lines at once, writing nothing: no line (or too
+    many), then each line's first problem (`lines.<index>.<field>`), as `_clean_lines`
+    would raise them one by one. A form shows them all in one round."""
+    if not lines or len(lines) > MAX_LINES:
+        try:
+            _clean_lines(org, lines)
+        except Invalid as error:
+            return [error]
+    problems = []
+    for index, line in enumerate(lines):
+        try:
+            clean_line(org, line, index)
+        except Invalid as error:
+            problems.append(error)
+    return problems
+
+
 @transaction.atomic
 def update_lines(
     *, request: HelpRequest, lines: Sequence[Mapping[str, Any]], actor: User | None
