@@ -3,6 +3,7 @@ the QR code, booking, rebooking and cancelling, and the calendar file."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -171,3 +172,56 @@ def test_calendar_file_of_an_unbooked_link_is_404(org, site, household):
     with scope(organization=org):
         booking = distribution.open_link(request=household, actor=None)
     assert Client().get(link(booking, "calendar.ics")).status_code == 404
+
+
+def _slot_labels(html: str) -> dict[str, str]:
+    """Each time's whole-row label on the page, by its radio's value."""
+    labels = re.findall(r'<label class="slot[^"]*">.*?</label>', html, re.S)
+    return {re.search(r'value="([^"]+)"', label).group(1): label for label in labels}
+
+
+def test_the_households_own_time_is_marked_and_checked_even_when_full(org, site, household):
+    """Issue 14 item 8: the current slot was not marked. It is listed (full or not) with
+    "Your time", checked, and the page says how to change it; other times say how many
+    places are left."""
+    day = make_day(org, site, capacity=1)
+    booking = book(org, household, day, "10:15")  # now full: the household holds its place
+    html = Client().get(link(booking, "?lang=en")).content.decode()
+    labels = _slot_labels(html)
+    own = labels[local(day, "10:15").isoformat()]
+    assert "Your time" in own and " checked" in own and "slot-current" in own
+    other = labels[local(day, "10:30").isoformat()]
+    assert "1 place left" in other and "checked" not in other and "Your time" not in other
+    assert sum(" checked" in label for label in labels.values()) == 1
+    assert "You have booked 10:15\u201310:30 on" in html
+    assert "Move to this time" in html
+
+
+def test_an_unbooked_link_checks_nothing_and_says_choose(org, site, household):
+    day = make_day(org, site, capacity=2)
+    with scope(organization=org):
+        booking = distribution.open_link(request=household, actor=None)
+    html = Client().get(link(booking, "?lang=en")).content.decode()
+    labels = _slot_labels(html)
+    assert len(labels) == 4
+    assert all("checked" not in label and "2 places left" in label for label in labels.values())
+    assert "You have booked" not in html and "Book this time" in html
+    assert local(day, "10:00").isoformat() in labels
+
+
+def test_choosing_the_same_time_again_changes_nothing_and_says_so(
+    org, site, household, django_capture_on_commit_callbacks
+):
+    day = make_day(org, site)
+    booking = book(org, household, day, "10:15", notify=False)
+    before = snapshot(org)
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            link(booking, "book/"),
+            {"day": day.pk, "slot_start": local(day, "10:15").isoformat(), "lang": "en"},
+            follow=True,
+        )
+    assert "This is already your time" in response.content.decode()
+    assert snapshot(org) == before
+    assert mail.outbox == []

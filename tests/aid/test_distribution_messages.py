@@ -9,7 +9,8 @@ import pytest
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext
 from django_scopes import scope
 
 from kindred.aid import sms
@@ -18,7 +19,7 @@ from kindred.aid.services import AidError, distribution, messaging
 from kindred.core import outbox
 from tests.conftest import snapshot
 
-from .test_distribution_helpers import book, household_request, make_day
+from .test_distribution_helpers import book, household_request, make_day, reservation
 
 
 @pytest.fixture(autouse=True)
@@ -184,3 +185,78 @@ def test_open_link_without_a_slot_can_be_sent(org, site, admin, django_capture_o
         booking = distribution.open_link(request=request, actor=admin)
         messaging.send_booking_link(booking=booking, actor=admin)
     assert booking.token in sms.outbox[0][1]
+
+
+def test_a_booked_household_gets_its_time_and_how_to_change_it_not_choose_your_time(
+    org, site, admin, django_capture_on_commit_callbacks
+):
+    """Issue 14 item 8: "Send link" to a household that had booked said "choose your pickup
+    time". Now it gives the booked time and the link to change it, by e-mail and by SMS."""
+    request = household_request(org, email="olga@example.org", phone="+4511111111")
+    day = make_day(org, site)
+    booking = book(org, request, day, "10:30", notify=False)
+    with scope(organization=org), django_capture_on_commit_callbacks(execute=True):
+        messaging.send_booking_link(booking=booking, actor=admin)
+        messaging.send_booking_link(booking=booking, channel="sms", actor=admin)
+    [email] = mail.outbox
+    assert email.subject == f"Your pickup time at {org.name}"
+    assert "10:30" in email.body and site.name in email.body
+    assert "change or cancel it here" in email.body
+    assert "hoose" not in email.subject + email.body
+    assert f"https://kindred.example.org/b/{booking.token}/" in email.body
+    [(_to, text)] = sms.outbox
+    assert "10:30" in text and site.name in text and "change" in text
+    assert "hoose" not in text
+    assert text.endswith(f"https://kindred.example.org/b/{booking.token}/")
+
+
+def test_a_household_without_a_time_is_asked_to_choose_one(
+    org, site, admin, django_capture_on_commit_callbacks
+):
+    request = household_request(org, email="olga@example.org", phone="+4511111111")
+    with scope(organization=org), django_capture_on_commit_callbacks(execute=True):
+        booking = distribution.open_link(request=request, actor=admin)
+        messaging.send_booking_link(booking=booking, actor=admin)
+        messaging.send_booking_link(booking=booking, channel="sms", actor=admin)
+    [email] = mail.outbox
+    assert email.subject == f"Choose your pickup time at {org.name}"
+    assert "Choose a time to collect them here:" in email.body
+    [(_to, text)] = sms.outbox
+    assert "choose your pickup time" in text and booking.token in text
+
+
+def test_the_days_links_tell_booked_households_their_time_and_ask_the_others_to_choose(
+    org, site, admin, django_capture_on_commit_callbacks
+):
+    day = make_day(org, site)
+    booked = household_request(org, "Booked", phone="+4511111111")
+    waiting = household_request(org, "Waiting", phone="+4522222222")
+    reservation(org, waiting, site)
+    book(org, booked, day, "10:15", notify=False)
+    with scope(organization=org), django_capture_on_commit_callbacks(execute=True):
+        assert distribution.send_links(day=day, actor=admin) == (2, 0)
+    texts = dict(sms.outbox)
+    assert "10:15" in texts["+4511111111"] and "hoose" not in texts["+4511111111"]
+    assert "choose your pickup time" in texts["+4522222222"]
+
+
+def test_a_booked_households_message_is_in_its_language(
+    org, site, admin, django_capture_on_commit_callbacks
+):
+    request = household_request(org, phone="+4511111111", language="uk")
+    booking = book(org, request, make_day(org, site), "10:45", notify=False)
+    with scope(organization=org), django_capture_on_commit_callbacks(execute=True):
+        messaging.send_booking_link(booking=booking, actor=admin, base_url="http://x/")
+    [(_to, text)] = sms.outbox
+    with translation.override("uk"), timezone.override(org.time_zone):
+        start = timezone.localtime(booking.slot_start)
+        expected = gettext(
+            "%(org)s: your pickup time is %(date)s at %(time)s, %(site)s. "
+            "See, change or cancel it here:"
+        ) % {
+            "org": org.name,
+            "date": dateformat.format(start, "j M"),
+            "time": "10:45",
+            "site": site.name,
+        }
+    assert text == f"{expected} http://x/b/{booking.token}/"

@@ -7,16 +7,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from icalendar import Calendar, Event, vText
 
-from kindred.core.models import Organization
-from kindred.goods.models import ItemType
+from kindred.core.models import Organization, Site
 
-from ..models import Booking, DistributionDay, HelpRequest, Reservation, ReservationLine
+from ..models import Booking, DistributionDay, HelpRequest, Reservation
+from . import pickup
 from .slots import Slot, slots, waiting_requests, zone
 
 SORTS = {
@@ -151,27 +151,53 @@ class ReservedItem:
     quantity: int
 
 
-def reserved_items(request: HelpRequest) -> list[ReservedItem]:
-    """What is set aside for the request: item and quantity per size, no locations."""
-    rows = list(
-        ReservationLine.objects.filter(
-            organization_id=request.organization_id,
-            reservation__request=request,
-            reservation__status=Reservation.Status.ACTIVE,
-        )
-        .values("item_type_id", "size")
-        .annotate(total=Sum("quantity"))
-        .order_by("item_type_id", "size")
-    )
-    types = ItemType.objects.in_bulk({r["item_type_id"] for r in rows})
-    items = [ReservedItem(str(types[r["item_type_id"]].label), r["size"], r["total"]) for r in rows]
+def _items(lines) -> list[ReservedItem]:
+    totals: Counter = Counter()
+    labels = {}
+    for line in lines:
+        totals[(line.item_type_id, line.size)] += line.quantity
+        labels[line.item_type_id] = str(line.item_type.label)
+    items = [ReservedItem(labels[t], size, total) for (t, size), total in totals.items()]
     return sorted(items, key=lambda i: (i.label, i.size))
+
+
+def reserved_items(request: HelpRequest, site=None) -> list[ReservedItem]:
+    """What is set aside for the request: item and quantity per size, no locations; with
+    `site`, only what is held at that site (`pickup.at_site`, as the pick list and the
+    station split it)."""
+    lines = list(pickup.reserved_lines(request.organization, [request.pk]))
+    if site is not None:
+        lines, _elsewhere = pickup.at_site(lines, site.pk)
+    return _items(lines)
+
+
+@dataclass
+class ReservedElsewhere:
+    site: Site
+    items: list[ReservedItem]
+
+
+def reserved_elsewhere(request: HelpRequest, site) -> list[ReservedElsewhere]:
+    """What is set aside for the request at other sites than `site` (its booked one)."""
+    _here, elsewhere = pickup.at_site(
+        pickup.reserved_lines(request.organization, [request.pk]), site.pk
+    )
+    by_site: dict[int, list] = {}
+    sites = {}
+    for line in elsewhere:
+        by_site.setdefault(line.reservation.site_id, []).append(line)
+        sites[line.reservation.site_id] = line.reservation.site
+    return [
+        ReservedElsewhere(sites[pk], _items(lines))
+        for pk, lines in sorted(by_site.items(), key=lambda kv: sites[kv[0]].name)
+    ]
 
 
 @dataclass
 class DayChoice:
     day: DistributionDay
     slots: list[Slot]
+    current: datetime | None = None  # the household's booked slot on this day, if any
 
 
 def day_choices(
@@ -179,8 +205,11 @@ def day_choices(
 ) -> list[DayChoice]:
     """Upcoming, not cancelled days where the household can pick a slot: at the sites of
     the request's active reservations (any site when it has none), with a free slot that
-    has not begun."""
+    has not begun. The household's own booked slot is listed too (as `current`), even when
+    it is full, so the page can show it chosen."""
     now = now or timezone.now()
+    booked = booking.status == Booking.Status.BOOKED and booking.slot_start is not None
+    own_day = booking.day_id if booked else None
     org = booking.organization
     today = timezone.localtime(now, zone(org)).date()
     site_ids = set(
@@ -195,9 +224,10 @@ def day_choices(
         qs = qs.filter(site_id__in=site_ids)
     choices = []
     for day in qs.order_by("date", "starts_at", "pk")[: limit * 3]:
-        free = [s for s in slots(day) if s.free > 0 and s.start > now]
+        current = booking.slot_start if day.pk == own_day else None
+        free = [s for s in slots(day) if s.start > now and (s.free > 0 or s.start == current)]
         if free:
-            choices.append(DayChoice(day, free))
+            choices.append(DayChoice(day, free, current))
         if len(choices) >= limit:
             break
     return choices

@@ -100,11 +100,22 @@ SUBJECTS = {
 CANCELLED_SUBJECT = "cancelled"
 
 
+def has_slot(booking: Booking) -> bool:
+    """Whether the household has booked a time: its link message then gives that time and
+    how to change it, never "choose your time"."""
+    return (
+        booking.status == Booking.Status.BOOKED
+        and booking.day_id is not None
+        and booking.slot_start is not None
+    )
+
+
 def _render(booking: Booking, kind: str, channel: str, base_url: str | None, template: str):
     request = booking.request
     org = booking.organization
     day = booking.day
     with translation.override(language_of(request)), timezone.override(org.time_zone):
+        booked = has_slot(booking)
         context = {
             "org": org,
             "reference": request.reference,
@@ -112,12 +123,17 @@ def _render(booking: Booking, kind: str, channel: str, base_url: str | None, tem
             "day": day,
             "site": day.site if day is not None else None,
             "slot_start": timezone.localtime(booking.slot_start) if booking.slot_start else None,
+            "booked": booked,
             "link": link_url(booking, base_url),
             "sms": channel == Channel.SMS,
         }
         if template == CANCELLED_SUBJECT:
             subject = _("Pickup day cancelled at %(org)s") % {"org": org.name}
             body = render_to_string("aid/email/booking_day_cancelled.txt", context)
+        elif kind == Kind.BOOKING_LINK and booked:
+            # A household that has booked gets its time and how to change it.
+            subject = SUBJECTS[Kind.CONFIRMATION](org.name)
+            body = render_to_string(f"aid/email/booking_{kind}.txt", context)
         else:
             subject = SUBJECTS[kind](org.name)
             body = render_to_string(f"aid/email/booking_{kind}.txt", context)
@@ -208,7 +224,8 @@ def send_booking_link(
     base_url: str | None = None,
 ) -> OutgoingMessage:
     """Send the household its personal link: by e-mail when the applicant has an address,
-    else by SMS (or by the `channel` asked for). Refused when there is no address."""
+    else by SMS (or by the `channel` asked for). Refused when there is no address. A
+    household with a booked time is told that time and how to change it (`has_slot`)."""
     if channel not in (None, "", Channel.EMAIL, Channel.SMS):
         raise AidError(_("Choose e-mail or SMS."), field="channel")
     if booking.status != Booking.Status.BOOKED:

@@ -74,7 +74,11 @@ def _page(request: HttpRequest, booking: Booking, language: str, *, form=None, s
         "org": org,
         "booking": booking,
         "reference": booking.request.reference,
-        "items": queries.reserved_items(booking.request),
+        # At the booked site only: what its pick list lists and its station offers.
+        "items": queries.reserved_items(booking.request, booking.day.site if booked else None),
+        "elsewhere": queries.reserved_elsewhere(booking.request, booking.day.site)
+        if booked
+        else [],
         "booked": booked,
         "day": booking.day if booked else None,
         "site": booking.day.site if booked else None,
@@ -116,6 +120,13 @@ def booking_link_book(request: HttpRequest, token: str) -> HttpResponse:
         form = SlotForm(request.POST, org=org)
         if not form.is_valid():
             return _page(request, booking, language, form=form, status=400)
+        if (
+            booking.status == Booking.Status.BOOKED
+            and booking.day_id == form.cleaned_data["day"].pk
+            and booking.slot_start == form.cleaned_data["slot_start"]
+        ):
+            messages.info(request, _("This is already your time: nothing was changed."))
+            return redirect(_link(booking, language))
         try:
             services.rebook(
                 booking=booking,
