@@ -432,7 +432,11 @@ def test_confirm_creates_reservations_and_reserve_movements(org, proposed, coord
         assert not queries.open_needs(org).exists()
 
 
-def test_one_reservation_per_request_and_site(org, site, admin, django_capture_on_commit_callbacks):
+def test_a_request_without_a_pickup_site_is_reserved_at_one_site(
+    org, site, admin, django_capture_on_commit_callbacks
+):
+    """No booking and no site chosen: the run picks the site with most of what it needs
+    (a tie: the first by name) and reserves there only; the rest is a transfer suggestion."""
     shop = make_site(org, "Shop")
     a = make_location(org, site, "Shelf A")
     b = make_location(org, shop, "Floor")
@@ -440,10 +444,15 @@ def test_one_reservation_per_request_and_site(org, site, admin, django_capture_o
     request = help_request(org, family(org), [("toy", [], 2, 2)])
     run = start(org, [site, shop], admin, django_capture_on_commit_callbacks)
     with scope(organization=org):
+        assert run.pickup_sites == {str(request.pk): [site.pk, "stock"]}
+        [household] = queries.proposal(run)
+        [unmet] = household.unmet
+        assert unmet.missing == 1
+        assert [t.text for t in unmet.transfers] == ["1 item at Shop could be moved to Lageret."]
         reservations = services.confirm_run(run=run, actor=admin)
-        assert sorted(r.site_id for r in reservations) == sorted([site.pk, shop.pk])
-        assert all(r.request_id == request.pk for r in reservations)
-        assert [r.lines.count() for r in reservations] == [1, 1]
+        assert [r.site_id for r in reservations] == [site.pk]
+        assert [r.request_id for r in reservations] == [request.pk]
+        assert [line.location_id for line in reservations[0].lines.all()] == [a.pk]
 
 
 def test_confirm_after_a_handout_took_the_stock_fails_and_saves_nothing(

@@ -296,6 +296,8 @@ def _request(org: Organization, spec: Spec, ask: Ask) -> HelpRequest:
         note=ask.note,
         referrer_organisation=ask.referrer_organisation,
         language=ask.language,
+        # They collect at the store, where the days are: the allocation reserves there.
+        pickup_site=Site.objects.get(organization=org, name=spec.store),
         actor=actor,
     )
 

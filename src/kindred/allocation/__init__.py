@@ -5,13 +5,15 @@ need lines goes in, a `Result` of allocations and its objective comes out. `solv
 optimum as a min-cost flow with OR-Tools; `first_come_first_served()` is the baseline it is
 measured against; `objective()` and `check_feasible()` judge any answer. The `kindred allocate`
 command (`cli.py`) reads and writes the JSON format. The aid app adapts its requests and stock
-to an Instance; nothing here knows about the database.
+to an Instance (`sites.at_sites()` keeps each need to stock at its household's pickup
+site); nothing here knows about the database.
 """
 
 from .baseline import first_come_first_served
 from .instance import FORMAT, RESULT_FORMAT, InstanceError, parse_instance, result_json
 from .model import Allocation, Instance, Need, Policy, Result, StockRow
 from .objective import check_feasible, objective, unit_value
+from .sites import at_sites
 from .solver import solve
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "Policy",
     "Result",
     "StockRow",
+    "at_sites",
     "check_feasible",
     "first_come_first_served",
     "objective",

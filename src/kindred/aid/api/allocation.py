@@ -84,9 +84,42 @@ class RunOut(Schema):
         return sorted(site.pk for site in obj.sites.all())
 
 
+class PickupSiteOut(Schema):
+    request_id: int
+    site_id: int | None = Field(..., description="Its needs were given stock of this site only.")
+    source: Literal["booking", "request", "stock", ""] = Field(
+        ...,
+        description=(
+            "booking: the site of its booked day; request: chosen on the request; stock: none "
+            "was known, so the run took the site holding most of what it needs; empty: nothing "
+            "fits at any site of the run."
+        ),
+    )
+
+
+class TransferOut(Schema):
+    need_id: int
+    request_id: int
+    household_id: int
+    from_site_id: int
+    to_site_id: int = Field(..., description="The household's pickup site.")
+    quantity: int = Field(..., description="Units that fit the unmet need, if moved there.")
+    balance_ids: list[int]
+
+
 class RunDetailOut(RunOut):
     snapshot: dict[str, int] = Field(..., description="Available units per stock balance id.")
     lines: list[ProposalLineOut]
+    pickup_sites: list[PickupSiteOut] = Field(
+        ..., description="Where each request's household collects, as the run decided it."
+    )
+    transfers: list[TransferOut] = Field(
+        ...,
+        description=(
+            "Stock at another site that fits a need this proposal leaves unmet: moving it to "
+            "the household's pickup site would let the next run reserve it."
+        ),
+    )
 
 
 class RunLineIn(Schema):
@@ -133,10 +166,34 @@ def _run_out(run: AllocationRun) -> dict:
     }
 
 
+def _transfers(run: AllocationRun) -> list[dict]:
+    if run.status != AllocationRun.Status.PROPOSED:
+        return []
+    return [
+        {
+            "need_id": t.need.pk,
+            "request_id": t.need.request_id,
+            "household_id": household.household_id,
+            "from_site_id": t.from_site.pk,
+            "to_site_id": t.to_site.pk,
+            "quantity": t.quantity,
+            "balance_ids": t.balance_ids,
+        }
+        for household in queries.proposal(run)
+        for unmet in household.unmet
+        for t in unmet.transfers
+    ]
+
+
 def _run_detail(run: AllocationRun) -> dict:
     lines = run.lines.select_related("need__request", "balance").order_by("pk")
     return {
         **_run_out(run),
+        "pickup_sites": [
+            {"request_id": int(k), "site_id": v[0], "source": v[1] if len(v) > 1 else ""}
+            for k, v in sorted((run.pickup_sites or {}).items(), key=lambda kv: int(kv[0]))
+        ],
+        "transfers": _transfers(run),
         "snapshot": {str(k): int(v) for k, v in run.snapshot.items()},
         "lines": [
             {

@@ -1,6 +1,7 @@
 """Aid API: handouts. Thin: parse, resolve ids within the organisation, call one service
 or query. A reservation already handed out answers 409; stock that is gone answers the
-ledger's 409; an eligibility failure answers 409 with the failed rules."""
+ledger's 409; an eligibility failure answers 409 with the failed rules; a booking for
+another day or a reservation held at another site answers 409 on "confirm" until confirmed."""
 
 from datetime import date, datetime
 from typing import Annotated, Literal
@@ -93,6 +94,24 @@ class HandOutIn(Schema):
     substitutions: list[SubstitutionIn] = Field([], max_length=100)
     booking_id: Id | None = None
     note: str = Field("", max_length=300)
+    site_id: Id | None = Field(
+        None,
+        description=(
+            "The site where the goods are handed out (the station's). Default: the booking's "
+            "day's site, else the reservation's site."
+        ),
+    )
+    confirm: list[Literal["other_day", "other_site"]] = Field(
+        [],
+        max_length=2,
+        description=(
+            "Hand out although the station would warn: `other_day` — the household's booking "
+            "is for another day than today; `other_site` — the reservation is held at another "
+            "site than `site_id`. Without the confirmation such a handout answers 409 with "
+            'the field "confirm" and a message naming the day or site; with it the handout '
+            "is recorded and the audit log names what was confirmed."
+        ),
+    )
 
 
 class WalkInLineIn(Schema):
@@ -229,6 +248,11 @@ def reservation_hand_out(request: HttpRequest, slug: str, reservation_id: int, p
         booking = Booking.objects.filter(organization=org, pk=payload.booking_id).first()
         if booking is None:
             raise Invalid(_("This booking is for another request."), field="booking_id")
+    site = None
+    if payload.site_id is not None:
+        site = Site.objects.filter(organization=org, pk=payload.site_id).first()
+        if site is None:
+            raise Invalid(_("Choose a site of this organisation."), field="site_id")
     handout = services.hand_out_reservation(
         reservation=reservation,
         actor=request.user,
@@ -251,6 +275,8 @@ def reservation_hand_out(request: HttpRequest, slug: str, reservation_id: int, p
         ],
         booking=booking,
         note=payload.note,
+        site=site,
+        confirm=payload.confirm,
     )
     return Status(201, _detail(request, handout.pk))
 

@@ -88,6 +88,13 @@ class RequestIn(Schema):
     note: str = Field("", max_length=5000)
     referrer_organisation: str = Field("", max_length=200)
     language: str = Field("", max_length=10)
+    pickup_site_id: Id | None = Field(
+        None,
+        description=(
+            "Where the household will collect its goods: the allocation reserves only stock "
+            "at this site (the site of a booked time counts first). null: not chosen yet."
+        ),
+    )
 
 
 class ApproveIn(Schema):
@@ -138,6 +145,7 @@ class RequestOut(Schema):
     closed_at: datetime | None
     language: str
     referrer_organisation: str
+    pickup_site_id: int | None
 
     @staticmethod
     def resolve_household_label(obj) -> str:
@@ -242,6 +250,7 @@ def request_create(request: HttpRequest, slug: str, payload: RequestIn):
             note=payload.note,
             referrer_organisation=payload.referrer_organisation,
             language=payload.language,
+            pickup_site_id=payload.pickup_site_id,
         ),
     )
     return Status(201, _detail(help_request))

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from kindred.core.forms import ReferenceField
+from kindred.core.models import Site
 from kindred.core.services import Invalid
 from kindred.goods.models import ItemType
 from kindred.people.models import Household
@@ -99,12 +100,25 @@ class RequestForm(_OrgForm):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    pickup_site = forms.ModelChoiceField(
+        label=_("Pickup site"),
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label=_("— Not chosen yet —"),
+        help_text=_(
+            "Goods are reserved only where the household collects them. A booked time's site "
+            "counts first; not chosen: the site with most of what it needs."
+        ),
+    )
 
     NEW_HOUSEHOLD = ("given_name", "family_name", "phone", "email")
 
     def __init__(self, *args, households, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["household"].queryset = households
+        self.fields["pickup_site"].queryset = Site.objects.filter(
+            organization=self.org, archived=False
+        ).order_by("name")
         for name in self.NEW_HOUSEHOLD:
             self.fields[name].widget.attrs["data-new-household"] = "1"
 

@@ -7,6 +7,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..queries.station import CONFIRMATIONS
+
 
 class SearchForm(forms.Form):
     q = forms.CharField(
@@ -44,6 +46,12 @@ class HandOutForm(forms.Form):
     )
     sub_quantity = forms.IntegerField(
         label=gettext_lazy("How many"), min_value=1, max_value=100_000, required=False
+    )
+    # What the volunteer confirmed after the station warned ("Hand out anyway").
+    confirm = forms.MultipleChoiceField(
+        choices=[(code, code) for code in CONFIRMATIONS],
+        required=False,
+        widget=forms.MultipleHiddenInput,
     )
 
     def __init__(self, data=None, *, lines, stock, prefix=None):
@@ -99,7 +107,12 @@ class HandOutForm(forms.Form):
             lines = [
                 {"line": line, "quantity": data.get(f"qty-{line.pk}") or 0} for line in self.lines
             ]
-        return {"lines": lines, "substitutions": substitutions, "note": data.get("note", "")}
+        return {
+            "lines": lines,
+            "substitutions": substitutions,
+            "note": data.get("note", ""),
+            "confirm": data.get("confirm") or [],
+        }
 
 
 class WalkInForm(forms.Form):

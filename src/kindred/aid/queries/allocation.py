@@ -17,9 +17,11 @@ from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, S
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kindred.allocation.model import Instance, Need, Policy, StockRow
-from kindred.core.models import Organization
+from kindred.allocation.sites import at_sites
+from kindred.core.models import Organization, Site
 from kindred.goods.models import Grade, Location, StockBalance
 
 from ..models import (
@@ -32,6 +34,8 @@ from ..models import (
     Reservation,
     ReservationLine,
 )
+from . import pickup as pickups
+from .slots import zone
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 ALLOCATABLE = (HelpRequest.Status.APPROVED, HelpRequest.Status.FULFILLING)
@@ -40,10 +44,12 @@ ALLOCATABLE = (HelpRequest.Status.APPROVED, HelpRequest.Status.FULFILLING)
 NO_ITEM_TYPE = "no_item_type"
 NO_SIZE = "no_size"
 OUTRANKED = "outranked"
+ELSEWHERE = "elsewhere"
 UNMET_REASONS = {
     NO_ITEM_TYPE: _("no stock of this item type at the chosen sites"),
     NO_SIZE: _("no acceptable size in stock"),
     OUTRANKED: _("stock went to more urgent or longer-waiting needs"),
+    ELSEWHERE: _("none at its pickup site"),
 }
 
 
@@ -151,14 +157,65 @@ class InstanceData:
     snapshot: dict[str, int]  # {balance id: available units}
     needs: dict[str, NeedLine] = field(default_factory=dict)
     balances: dict[str, StockBalance] = field(default_factory=dict)
+    # {request id: [site id or None, source]}: where each request's goods may come from.
+    pickup_sites: dict[str, list] = field(default_factory=dict)
+
+
+def _fallback_site(
+    needs: list[NeedLine], balances: dict[tuple, list[StockBalance]], site_order: list[int]
+) -> int | None:
+    """For a request with no pickup site yet: the run's site that can give most of its open
+    units (ties: the first site by name); None when no site has anything that fits."""
+    best, best_units = None, 0
+    for site_id in site_order:
+        units = 0
+        for need in needs:
+            fitting = sum(
+                whole(b.quantity - b.reserved)
+                for b in balances.get((site_id, need.item_type_id), ())
+                if fits(need, b)
+            )
+            units += min(int(need.open_quantity), fitting)
+        if units > best_units:
+            best, best_units = site_id, units
+    return best
+
+
+def decide_pickup_sites(
+    org: Organization, needs: list[NeedLine], balances: list[StockBalance], sites, today
+) -> dict[str, list]:
+    """{request id: [site id or None, source]} for the requests of `needs` (ADR 0021)."""
+    requests = {n.request_id: n.request for n in needs}
+    known = pickups.pickup_sites(org, requests.values(), today=today)
+    site_order = [s.pk for s in sorted(sites, key=lambda s: (s.name.lower(), s.pk))]
+    by_request: dict[int, list[NeedLine]] = defaultdict(list)
+    for need in needs:
+        by_request[need.request_id].append(need)
+    by_key: dict[tuple, list[StockBalance]] = defaultdict(list)
+    for b in balances:
+        by_key[(b.location.site_id, b.item_type_id)].append(b)
+    decided: dict[str, list] = {}
+    for request_id in sorted(requests):
+        found = known[request_id]
+        if found.site is not None:
+            decided[str(request_id)] = [found.site.pk, found.source]
+        else:
+            site_id = _fallback_site(by_request[request_id], by_key, site_order)
+            decided[str(request_id)] = [site_id, pickups.STOCK if site_id else ""]
+    return decided
 
 
 def build_instance(org: Organization, sites, *, now: datetime | None = None) -> InstanceData:
     """The engine's instance: one Need per open need line (its open quantity), one StockRow
-    per balance with available units (sku = the balance's id), the organisation's policy."""
+    per balance with available units (sku = the balance's id), the organisation's policy;
+    each need may only take stock at its request's pickup site (`decide_pickup_sites`)."""
     now = now or timezone.now()
+    sites = list(sites)
     needs = list(open_needs(org))
     balances = [b for b in available_balances(org, sites) if whole(b.quantity - b.reserved)]
+    decided = decide_pickup_sites(
+        org, needs, balances, sites, timezone.localtime(now, zone(org)).date()
+    )
     engine_needs = tuple(
         Need(
             id=str(n.pk),
@@ -180,11 +237,22 @@ def build_instance(org: Organization, sites, *, now: datetime | None = None) -> 
         )
         for b in balances
     )
+    instance = at_sites(
+        Instance(policy=policy_for(org), stock=rows, needs=engine_needs),
+        need_sites={
+            str(n.pk): None
+            if decided[str(n.request_id)][0] is None
+            else str(decided[str(n.request_id)][0])
+            for n in needs
+        },
+        stock_sites={str(b.pk): str(b.location.site_id) for b in balances},
+    )
     return InstanceData(
-        instance=Instance(policy=policy_for(org), stock=rows, needs=engine_needs),
+        instance=instance,
         snapshot={row.sku: row.quantity for row in rows},
         needs={str(n.pk): n for n in needs},
         balances={str(b.pk): b for b in balances},
+        pickup_sites=decided,
     )
 
 
@@ -202,11 +270,32 @@ def fits(need: NeedLine, balance: StockBalance) -> bool:
 
 
 @dataclass
+class Transfer:
+    """Stock of another site that fits an unmet need: moving it to the household's pickup
+    site would let the next run reserve it."""
+
+    need: NeedLine
+    from_site: Site
+    to_site: Site
+    quantity: int
+    balance_ids: list[int] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return ngettext(
+            "%(count)s item at %(from)s could be moved to %(to)s.",
+            "%(count)s items at %(from)s could be moved to %(to)s.",
+            self.quantity,
+        ) % {"count": self.quantity, "from": self.from_site.name, "to": self.to_site.name}
+
+
+@dataclass
 class Unmet:
     need: NeedLine
     missing: int
     reason: str
     options: list[StockBalance] = field(default_factory=list)  # the run's stock that fits
+    transfers: list[Transfer] = field(default_factory=list)
 
     @property
     def reason_text(self) -> str:
@@ -220,10 +309,19 @@ class HouseholdProposal:
     requests: set[str] = field(default_factory=set)
     lines: list[ProposalLine] = field(default_factory=list)
     unmet: list[Unmet] = field(default_factory=list)
+    # [(site or None, source)] of its requests, as the run decided them.
+    pickups: list[tuple[Site | None, str]] = field(default_factory=list)
 
     @property
     def units(self) -> int:
         return sum(line.quantity for line in self.lines)
+
+    @property
+    def pickup_sites(self) -> list[dict]:
+        return [
+            {"site": site, "source": str(pickups.SOURCES.get(source, ""))}
+            for site, source in self.pickups
+        ]
 
 
 def unmet_reason(need: NeedLine, same_type: list[StockBalance]) -> str:
@@ -235,6 +333,14 @@ def unmet_reason(need: NeedLine, same_type: list[StockBalance]) -> str:
     if not any(fits(need, b) for b in same_type):
         return NO_SIZE
     return OUTRANKED
+
+
+def run_pickup_sites(run: AllocationRun) -> dict[int, int | None] | None:
+    """{request id: the site its goods come from} as the run decided; None for a run made
+    before pickup sites (its needs could take stock at any of its sites)."""
+    if not run.pickup_sites:
+        return None
+    return {int(k): (v[0] if v else None) for k, v in run.pickup_sites.items()}
 
 
 def run_needs(run: AllocationRun) -> list[NeedLine]:
@@ -257,29 +363,60 @@ def run_needs(run: AllocationRun) -> list[NeedLine]:
     return list(qs)
 
 
+def _transfers(
+    need: NeedLine, missing: int, to_site: Site, elsewhere: list[StockBalance], left: dict
+) -> list[Transfer]:
+    """Up to `missing` fitting units of other sites' stock, by site, taken from `left`
+    (what the proposal leaves of each balance) so no unit is suggested twice."""
+    by_site: dict[int, Transfer] = {}
+    for b in elsewhere:
+        if missing <= 0:
+            break
+        take = min(missing, left.get(b.pk, 0))
+        if take <= 0:
+            continue
+        left[b.pk] -= take
+        missing -= take
+        site = b.location.site
+        found = by_site.setdefault(site.pk, Transfer(need, site, to_site, 0))
+        found.quantity += take
+        found.balance_ids.append(b.pk)
+    return list(by_site.values())
+
+
 def proposal(run: AllocationRun, *, search: str = "", show: str = "") -> list[HouseholdProposal]:
-    """Per household: what the run proposes for it and which needs stay unmet, and why.
+    """Per household: what the run proposes for it and which needs stay unmet, and why,
+    with the other sites' stock that could be moved to its pickup site.
 
     `show`: "served" (gets something), "nothing" (gets nothing), "unmet" (has unmet needs).
     Open quantities are today's: a confirmed run's units are reserved, so only what still
     lacks shows as unmet."""
     lines = list(
         run.lines.select_related(
-            "need__request__household", "need__item_type", "balance__location", "balance__item_type"
+            "need__request__household",
+            "need__item_type",
+            "balance__location__site",
+            "balance__item_type",
         ).order_by("need_id", "pk")
     )
     stock = list(
         StockBalance.objects.filter(pk__in=[int(pk) for pk in run.snapshot])
-        .select_related("location", "item_type")
+        .select_related("location__site", "item_type")
         .order_by("location__name", "pk")
     )
     for b in stock:
         b.snapshot_available = run.snapshot.get(str(b.pk), 0)
     stock = [b for b in stock if run.snapshot.get(str(b.pk), 0) > 0]
     given: dict[int, int] = defaultdict(int)
+    taken: dict[int, int] = defaultdict(int)
     for line in lines:
         given[line.need_id] += line.quantity
+        taken[line.balance_id] += line.quantity
+    left = {b.pk: b.snapshot_available - taken.get(b.pk, 0) for b in stock}
     confirmed = run.status == AllocationRun.Status.CONFIRMED
+    decided = run_pickup_sites(run)
+    sources = {int(k): (v[1] if len(v) > 1 else "") for k, v in (run.pickup_sites or {}).items()}
+    sites = Site.objects.in_bulk({pk for pk in (decided or {}).values() if pk})
     households: dict[int, HouseholdProposal] = {}
 
     def entry(need: NeedLine) -> HouseholdProposal:
@@ -287,7 +424,12 @@ def proposal(run: AllocationRun, *, search: str = "", show: str = "") -> list[Ho
         found = households.get(household.pk)
         if found is None:
             found = households[household.pk] = HouseholdProposal(household.pk, household.label)
-        found.requests.add(need.request.reference)
+        if need.request.reference not in found.requests:
+            found.requests.add(need.request.reference)
+            if decided is not None:
+                pickup = (sites.get(decided.get(need.request_id)), sources.get(need.request_id))
+                if pickup not in found.pickups:
+                    found.pickups.append(pickup)
         return found
 
     by_type: dict[int, list[StockBalance]] = defaultdict(list)
@@ -296,19 +438,32 @@ def proposal(run: AllocationRun, *, search: str = "", show: str = "") -> list[Ho
     for need in run_needs(run):
         target = entry(need)
         missing = int(need.open_quantity) - (0 if confirmed else given.get(need.pk, 0))
-        if missing > 0:
-            same_type = by_type.get(need.item_type_id, [])
-            target.unmet.append(
-                Unmet(
-                    need,
-                    missing,
-                    unmet_reason(need, same_type),
-                    [b for b in same_type if fits(need, b)],
-                )
-            )
+        if missing <= 0:
+            continue
+        same_type = by_type.get(need.item_type_id, [])
+        site_id = None if decided is None else decided.get(need.request_id)
+        if site_id is None:
+            here, elsewhere = same_type, []
+        else:
+            here = [b for b in same_type if b.location.site_id == site_id]
+            elsewhere = [b for b in same_type if b.location.site_id != site_id and fits(need, b)]
+        reason = unmet_reason(need, here)
+        moves = []
+        if elsewhere:
+            reason = reason if reason == OUTRANKED else ELSEWHERE
+            if not confirmed:
+                moves = _transfers(need, missing, sites[site_id], elsewhere, left)
+        target.unmet.append(Unmet(need, missing, reason, [b for b in here if fits(need, b)], moves))
     for line in lines:
         entry(line.need).lines.append(line)
     result = sorted(households.values(), key=lambda h: (h.label.lower(), h.household_id))
+    return filter_households(result, search=search, show=show)
+
+
+def filter_households(
+    result: list[HouseholdProposal], *, search: str = "", show: str = ""
+) -> list[HouseholdProposal]:
+    """The households of a proposal that match `search` (name or request) and `show`."""
     term = search.strip().lower()
     if term:
         result = [
@@ -323,6 +478,33 @@ def proposal(run: AllocationRun, *, search: str = "", show: str = "") -> list[Ho
     elif show == "unmet":
         result = [h for h in result if h.unmet]
     return result
+
+
+@dataclass
+class TransferTotal:
+    from_site: Site
+    to_site: Site
+    quantity: int
+
+    @property
+    def text(self) -> str:
+        return ngettext(
+            "%(count)s item at %(from)s could be moved to %(to)s.",
+            "%(count)s items at %(from)s could be moved to %(to)s.",
+            self.quantity,
+        ) % {"count": self.quantity, "from": self.from_site.name, "to": self.to_site.name}
+
+
+def transfers(households: list[HouseholdProposal]) -> list[TransferTotal]:
+    """The proposal's transfer suggestions added up per pair of sites."""
+    totals: dict[tuple[int, int], TransferTotal] = {}
+    for household in households:
+        for unmet in household.unmet:
+            for t in unmet.transfers:
+                key = (t.from_site.pk, t.to_site.pk)
+                total = totals.setdefault(key, TransferTotal(t.from_site, t.to_site, 0))
+                total.quantity += t.quantity
+    return sorted(totals.values(), key=lambda t: (t.to_site.name, t.from_site.name))
 
 
 # Reservations -------------------------------------------------------------------------------
@@ -374,6 +556,7 @@ class PickLine:
     request: str
     household: str
     slot: datetime | None
+    site: str = ""
 
 
 @dataclass
@@ -386,40 +569,52 @@ class PickGroup:
         return sum(line.quantity for line in self.lines)
 
 
-def pick_list(org: Organization, day) -> list[PickGroup]:
-    """What volunteers fetch for a distribution day: the lines of the active reservations
-    of requests with a booked slot that day, by location name (the walk along the shelves),
-    then item, size and slot."""
+def _pick_line(line: ReservationLine, slots: dict) -> PickLine:
+    reservation = line.reservation
+    return PickLine(
+        item=str(line.item_type),
+        size=line.size,
+        grade=Grade(line.grade).label if line.grade in Grade.values else line.grade,
+        quantity=line.quantity,
+        reservation=reservation.reference,
+        request=reservation.request.reference,
+        household=reservation.household.label,
+        slot=slots.get(reservation.request_id),
+        site=reservation.site.name,
+    )
+
+
+def _day_lines(org: Organization, day):
+    """(slots by request, the active reserved lines at the day's site, those elsewhere) of
+    the requests with a booked slot that day — `pickup.at_site`, as the booking page and
+    the station split them."""
     bookings = Booking.objects.filter(organization=org, day=day, status=Booking.Status.BOOKED)
     slots = dict(bookings.values_list("request_id", "slot_start"))
-    lines = (
-        ReservationLine.objects.filter(
-            organization=org,
-            reservation__status=Reservation.Status.ACTIVE,
-            reservation__request_id__in=list(slots),
-        )
-        .select_related("location", "item_type", "reservation__request", "reservation__household")
-        .order_by("location__name", "location_id", "item_type_id", "size", "pk")
-    )
+    here, elsewhere = pickups.at_site(pickups.reserved_lines(org, list(slots)), day.site_id)
+    return slots, here, elsewhere
+
+
+def pick_list(org: Organization, day) -> list[PickGroup]:
+    """What volunteers fetch for a distribution day: the lines of the active reservations
+    held at the day's site for requests with a booked slot that day, by location name (the
+    walk along the shelves), then item, size and slot."""
+    slots, here, _elsewhere = _day_lines(org, day)
     groups: dict[int, PickGroup] = {}
-    for line in lines:
+    for line in here:
         group = groups.setdefault(line.location_id, PickGroup(line.location))
-        reservation = line.reservation
-        group.lines.append(
-            PickLine(
-                item=str(line.item_type),
-                size=line.size,
-                grade=Grade(line.grade).label if line.grade in Grade.values else line.grade,
-                quantity=line.quantity,
-                reservation=reservation.reference,
-                request=reservation.request.reference,
-                household=reservation.household.label,
-                slot=slots.get(reservation.request_id),
-            )
-        )
+        group.lines.append(_pick_line(line, slots))
     for group in groups.values():
         group.lines.sort(key=lambda p: (p.item.lower(), p.size, p.slot or EARLIEST))
     return list(groups.values())
+
+
+def pick_list_elsewhere(org: Organization, day) -> list[PickLine]:
+    """Goods reserved at another site for households booked on this day: not on the pick
+    list (they are not on this site's shelves), shown apart so someone moves them or the
+    household is told where to collect them."""
+    slots, _here, elsewhere = _day_lines(org, day)
+    lines = [_pick_line(line, slots) for line in elsewhere]
+    return sorted(lines, key=lambda p: (p.site, p.household.lower(), p.item.lower(), p.size))
 
 
 __all__ = [
@@ -429,10 +624,13 @@ __all__ = [
     "aid_settings",
     "available_balances",
     "build_instance",
+    "filter_households",
     "open_needs",
     "open_quantities",
     "overview",
     "pick_list",
+    "pick_list_elsewhere",
     "proposal",
     "reservations",
+    "transfers",
 ]

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from kindred.core.models import Organization, Site
 from kindred.goods.models import StockBalance
@@ -181,6 +182,52 @@ def todays_bookings(org: Organization, site: Site | None, day: date | None = Non
         .select_related("household", "request")
         .order_by("slot_start", "pk")
     )
+
+
+# What the station asks to confirm before a handout ------------------------------------------
+
+OTHER_DAY = "other_day"
+OTHER_SITE = "other_site"
+CONFIRMATIONS = (OTHER_DAY, OTHER_SITE)
+
+
+@dataclass(frozen=True)
+class HandoutWarning:
+    """Why a handout needs a confirmation: `code` (OTHER_DAY, OTHER_SITE), a translated
+    `message` naming the day or site, and `change` [expected, actual] for the audit log."""
+
+    code: str
+    message: str
+    change: list
+
+
+def handout_warnings(
+    reservation: Reservation, *, booking: Booking | None, site: Site | None, today: date
+) -> list[HandoutWarning]:
+    """A booking whose day is not `today`; a reservation held at another site than `site`,
+    where it is being handed out. The station shows these before anyone taps, and the
+    handout service refuses without their confirmation."""
+    warnings = []
+    day = booking.day if booking is not None and booking.day_id else None
+    if day is not None and day.date != today:
+        warnings.append(
+            HandoutWarning(
+                OTHER_DAY,
+                _("This booking is for %(date)s, not today.")
+                % {"date": formats.date_format(day.date, "DATE_FORMAT")},
+                [day.date.isoformat(), today.isoformat()],
+            )
+        )
+    if site is not None and site.pk != reservation.site_id:
+        warnings.append(
+            HandoutWarning(
+                OTHER_SITE,
+                _("These goods are reserved at %(reserved)s, not at %(site)s.")
+                % {"reserved": reservation.site.name, "site": site.name},
+                [reservation.site.name, site.name],
+            )
+        )
+    return warnings
 
 
 def reservation_lines(reservation: Reservation) -> list[ReservationLine]:

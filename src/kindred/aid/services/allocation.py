@@ -32,6 +32,7 @@ from ..models import (
     ReservationLine,
 )
 from ..queries import allocation as queries
+from ..queries import pickup as pickup_queries
 from ..tasks.allocation import run_allocation
 from .common import AidError, number_for
 from .requests import refresh_status
@@ -139,6 +140,7 @@ def change_line(
         existing = ProposalLine.objects.filter(run=run, need=need, balance=balance).first()
         others = run.lines.exclude(pk=existing.pk if existing else None)
         if quantity:
+            _check_site(run, need, balance, others)
             open_quantity = queries.open_quantities([need.pk]).get(need.pk, 0)
             for_need = sum(others.filter(need=need).values_list("quantity", flat=True))
             if for_need + quantity > open_quantity:
@@ -190,6 +192,70 @@ def change_line(
     return line
 
 
+def _check_site(run: AllocationRun, need: NeedLine, balance: StockBalance, others) -> None:
+    """A need takes stock at its request's pickup site only (ADR 0021), and all of one
+    request's goods lie at one site, where the household collects them."""
+    request = need.request
+    site = balance.location.site
+    decided = queries.run_pickup_sites(run)
+    site_id = None if decided is None else decided.get(request.pk)
+    if site_id is not None and site_id != site.pk:
+        raise Invalid(
+            _(
+                "This stock is at %(stock_site)s, but %(request)s collects at %(site)s: "
+                "move it there first."
+            )
+            % {
+                "stock_site": site.name,
+                "request": request.reference,
+                "site": Site.objects.get(pk=site_id).name,
+            },
+            field="balance",
+        )
+    other = (
+        others.filter(need__request=request)
+        .exclude(balance__location__site=site)
+        .select_related("balance__location__site")
+        .first()
+    )
+    if other is not None:
+        raise Invalid(
+            _(
+                "The other goods of %(request)s come from %(site)s: a household collects at one site."
+            )
+            % {"request": request.reference, "site": other.balance.location.site.name},
+            field="balance",
+        )
+
+
+def _check_pickup_sites(org: Organization, lines: list[ProposalLine]) -> None:
+    """Before reserving: each request's lines lie at one site, and it is the request's
+    pickup site now (a booking made since the run may have moved it)."""
+    by_request: dict[int, set] = defaultdict(set)
+    requests = {}
+    for line in lines:
+        by_request[line.need.request_id].add(line.balance.location.site)
+        requests[line.need.request_id] = line.need.request
+    now = pickup_queries.pickup_sites(org, requests.values())
+    for request_id in sorted(by_request):
+        sites = by_request[request_id]
+        current = now[request_id].site
+        reference = requests[request_id].reference
+        if current is not None and {s.pk for s in sites} != {current.pk}:
+            raise AidError(
+                _("%(request)s now collects at %(site)s; run the allocation again.")
+                % {"request": reference, "site": current.name}
+            )
+        if len(sites) > 1:
+            raise AidError(
+                _(
+                    "The goods proposed for %(request)s lie at more than one site; "
+                    "run the allocation again."
+                )
+                % {"request": reference}
+            )
+
+
 # Confirming and discarding ------------------------------------------------------------------
 
 
@@ -207,9 +273,12 @@ def confirm_run(*, run: AllocationRun, actor) -> list[Reservation]:
         run = AllocationRun.objects.select_for_update().get(pk=run.pk)
         if run.status != AllocationRun.Status.PROPOSED:
             raise AidError(_("This proposal was already confirmed or discarded."))
-        lines = list(run.lines.select_related("need__request", "balance__location").order_by("pk"))
+        lines = list(
+            run.lines.select_related("need__request", "balance__location__site").order_by("pk")
+        )
         if not lines:
             raise AidError(_("The proposal gives nothing, so there is nothing to confirm."))
+        _check_pickup_sites(org, lines)
         balance_ids = sorted({line.balance_id for line in lines})
         balances = {
             b.pk: b

@@ -29,12 +29,23 @@ class NotEligible(DomainError):
         self.failures = failures or []
 
 
+class NeedsConfirmation(AidError):
+    """A handout that may go ahead only when the person at the station confirms it (409):
+    a booking for another day, or goods reserved at another site than the station's.
+    `warnings` are the station queries' HandoutWarnings (codes "other_day", "other_site");
+    sending those codes back as the confirmation lets it through, audited."""
+
+    def __init__(self, warnings: list, *, field: str = "confirm"):
+        super().__init__(" ".join(w.message for w in warnings), field=field)
+        self.warnings = warnings
+
+
 def number_for(org: Organization, model: type[models.Model]) -> int:
     """The next number of `model`'s documents (H-1, RV-1, U-1) in the organisation."""
     return next_number(org, f"aid.{model.__name__.lower()}")
 
 
-__all__ = ["AidError", "Conflict", "NotEligible", "number_for"]
+__all__ = ["AidError", "Conflict", "NeedsConfirmation", "NotEligible", "number_for"]
 
 
 # Unambiguous on a screen and read aloud: no 0/O, 1/I/L.

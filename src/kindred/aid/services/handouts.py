@@ -11,7 +11,9 @@ handout has no reservation: it takes available stock and obeys the eligibility r
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -30,12 +32,15 @@ from kindred.goods.sizes import normalise_size
 from kindred.people.models import Household
 
 from ..models import Booking, Handout, HandoutLine, NeedLine, Reservation, ReservationLine
-from .common import AidError, number_for
+from ..queries import pickup as pickup_queries
+from ..queries import station as station_queries
+from .common import AidError, NeedsConfirmation, number_for
 from .eligibility import require
 from .requests import refresh_status
 
 AUDIT: dict = {
     "aid.handed_out": gettext_lazy("Goods handed out"),
+    "aid.handout_confirmed": gettext_lazy("Handed out despite a warning"),
     "aid.walk_in": gettext_lazy("Walk-in handout recorded"),
     "aid.no_show": gettext_lazy("Booking marked as not collected"),
 }
@@ -162,14 +167,24 @@ def hand_out_reservation(
     substitutions=(),
     booking: Booking | None = None,
     note: str = "",
+    site: Site | None = None,
+    confirm: Collection[str] = (),
+    today: date | None = None,
 ) -> Handout:
     """Give a household what was reserved for it: everything (`lines` None), part of it
     (`lines` = [{"line": ReservationLine, "quantity": n}]; the rest goes back to stock),
     and/or substitutes from available stock at the site instead of reserved units
     ([{"line", "location", "item_type", "size", "grade", "quantity"}]; the units they
-    replace are released). All or nothing."""
+    replace are released). All or nothing.
+
+    `site` is where it is handed out (the station's; None: the booking's day's site, else
+    the reservation's). A booking for another day than `today` or a reservation held at
+    another site is refused (NeedsConfirmation) unless `confirm` names it ("other_day",
+    "other_site"); what was confirmed is audited."""
     org = reservation.organization
     note = (note or "").strip()[:300]
+    if site is not None and site.organization_id != org.pk:
+        raise Invalid(_("Choose a site of this organisation."), field="site")
     with transaction.atomic():
         # The lock every station takes first: a second handout waits here, then sees
         # the status the first one wrote.
@@ -186,6 +201,8 @@ def hand_out_reservation(
             .order_by("pk")
         )
         given, substitutes = _plan(org, locked, reserved, lines, substitutions)
+        booking = _booking_for(org, locked, booking)
+        overridden = _confirmed(org, locked, booking, site, confirm, today)
         left = {line.pk: line.quantity - given[line.pk] for line in reserved}
         covered = dict(given)
         for line, _key, quantity in substitutes:
@@ -193,7 +210,6 @@ def hand_out_reservation(
         # Anything neither given nor replaced by a substitute goes back to stock: partial.
         partial = any(covered[line.pk] < line.quantity for line in reserved)
         kind = Handout.Kind.PARTIAL if partial else Handout.Kind.FULL
-        booking = _booking_for(org, locked, booking)
         handout = _create_handout(
             organization=org,
             number=number_for(org, Handout),
@@ -277,10 +293,35 @@ def hand_out_reservation(
                 **({"booking": booking.code} if booking is not None else {}),
             },
         )
+        if overridden:
+            audit.log(
+                org=org,
+                actor=actor,
+                action="aid.handout_confirmed",
+                obj=handout,
+                changes={w.code: w.change for w in overridden},
+            )
         refresh_status(request=locked.request, actor=actor)
     reservation.status = locked.status
     reservation.closed_at = locked.closed_at
     return handout
+
+
+def _confirmed(org, reservation, booking, site, confirm, today) -> list:
+    """The warnings the handout goes ahead despite; NeedsConfirmation if one of them was
+    not confirmed. Nothing has been written yet when it is raised."""
+    if site is None:
+        site = booking.day.site if booking is not None and booking.day_id else reservation.site
+    warnings = station_queries.handout_warnings(
+        reservation,
+        booking=booking,
+        site=site,
+        today=today or pickup_queries.today_of(org),
+    )
+    missing = [w for w in warnings if w.code not in set(confirm or ())]
+    if missing:
+        raise NeedsConfirmation(missing)
+    return warnings
 
 
 def _booking_for(org: Organization, reservation: Reservation, booking: Booking | None):

@@ -100,6 +100,7 @@ def compute_run(*, run_id: int, progress_id: int | None = None, language: str = 
                 ]
             )
             locked.snapshot = data.snapshot
+            locked.pickup_sites = data.pickup_sites
             locked.objective = result.objective
             locked.baseline_objective = baseline.objective
             locked.baseline_units = sum(a.quantity for a in baseline.allocations)
@@ -120,6 +121,7 @@ def compute_run(*, run_id: int, progress_id: int | None = None, language: str = 
             locked.save(
                 update_fields=[
                     "snapshot",
+                    "pickup_sites",
                     "objective",
                     "baseline_objective",
                     "baseline_units",

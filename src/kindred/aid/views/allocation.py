@@ -97,7 +97,9 @@ def _run_context(request: HttpRequest, run: AllocationRun, **extra) -> dict:
         **extra,
     }
     if run.status not in RUNNING:
-        households = queries.proposal(run, search=values["q"], show=values["show"])
+        everyone = queries.proposal(run)
+        households = queries.filter_households(everyone, search=values["q"], show=values["show"])
+        context["transfers"] = queries.transfers(everyone)
         context["page"] = paginate(request, households, size=20)
         context["sites"] = ", ".join(site.name for site in run.sites.order_by("name"))
     return context
@@ -280,6 +282,7 @@ def pick_list(request: HttpRequest, day_id: int) -> HttpResponse:
     context = {
         "day": day,
         "groups": groups,
+        "elsewhere": queries.pick_list_elsewhere(request.org, day),
         "total": sum(group.total for group in groups),
     }
     return render(request, "aid/pick_list.html", context)

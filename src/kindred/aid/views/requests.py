@@ -32,6 +32,7 @@ from ..forms.requests import (
     line_formset,
 )
 from ..models import Booking, EligibilityOverride, HelpRequest, NeedLine
+from ..queries import pickup as pickup_queries
 from ..queries import requests as queries
 from ..services import requests as services
 from ..services.common import NotEligible
@@ -141,6 +142,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                         note=form.cleaned_data["note"],
                         referrer_organisation=form.cleaned_data["referrer_organisation"],
                         language=form.cleaned_data["language"],
+                        pickup_site_id=getattr(form.cleaned_data["pickup_site"], "pk", None),
                     ),
                 )
             except DomainError as error:
@@ -196,6 +198,7 @@ def _detail(
         "can_book": can(request.role, Action.MANAGE_DISTRIBUTION)
         and help_request.status == Status.FULFILLING,
         "can_see_days": can(request.role, Action.VIEW_DISTRIBUTION),
+        "pickup": pickup_queries.pickup_site(request.org, help_request),
     }
     return render(request, "aid/request_detail.html", context, status=status)
 

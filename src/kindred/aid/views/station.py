@@ -21,8 +21,9 @@ from kindred.people.models import Household
 from ..forms.station import HandOutForm, SearchForm, WalkInForm
 from ..models import Booking, Handout, Reservation
 from ..queries import station as queries
+from ..queries.pickup import today_of
 from ..services import handouts as services
-from ..services.common import NotEligible
+from ..services.common import NeedsConfirmation, NotEligible
 
 ORG = "o/<slug:org_slug>/aid/station/"
 SITE_KEY = "aid_station_site"  # the station's site, per browser session
@@ -42,6 +43,25 @@ def _site(request: HttpRequest, sites: list[Site] | None = None) -> Site | None:
             request.session[SITE_KEY] = int(chosen)
         return by_pk[int(chosen)]
     return by_pk.get(request.session.get(SITE_KEY)) or (sites[0] if sites else None)
+
+
+def _confirm_again(request: HttpRequest, error: NeedsConfirmation, prefix: str) -> dict:
+    """What the "Hand out anyway" button posts: the same form again, with the warnings
+    it was refused for confirmed."""
+    name = f"{prefix}-confirm"
+    confirmed = request.POST.getlist(name)
+    return {
+        "action": request.path,
+        "target": f"#station-message-{prefix.removeprefix('r')}",
+        "fields": [
+            (key, value)
+            for key, values in request.POST.lists()
+            if key not in {"csrfmiddlewaretoken", name}
+            for value in values
+        ],
+        "name": name,
+        "codes": sorted({*confirmed, *(w.code for w in error.warnings)}),
+    }
 
 
 def _error(request: HttpRequest, error: DomainError, status: int | None = None, **context):
@@ -85,10 +105,27 @@ def station(request: HttpRequest) -> HttpResponse:
 
 
 def _reservation_forms(request, reservations, *, booking=None, data=None, bound_pk=None):
-    """Each reservation with its handout form (bound to `data` for the one posted)."""
+    """Each reservation with its handout form (bound to `data` for the one posted) and the
+    warnings the handout service would refuse it for without a confirmation."""
     org = request.org
     stock_by_site: dict[int, list] = {}
+    site = _site(request)
+    today = today_of(org)
+    live = {
+        b.request_id: b
+        for b in Booking.objects.filter(
+            organization=org,
+            request_id__in={r.request_id for r in reservations},
+            status=Booking.Status.BOOKED,
+        ).select_related("day")
+    }
     for reservation in reservations:
+        reservation.warnings = queries.handout_warnings(
+            reservation,
+            booking=booking if booking is not None else live.get(reservation.request_id),
+            site=site,
+            today=today,
+        )
         if reservation.site_id not in stock_by_site:
             stock_by_site[reservation.site_id] = list(
                 queries.available_stock(org, reservation.site)
@@ -188,7 +225,18 @@ def station_hand_out(request: HttpRequest, reservation_id: int) -> HttpResponse:
         booking = Booking.objects.filter(pk=booking_id).first()
     try:
         handout = services.hand_out_reservation(
-            reservation=reservation, actor=request.user, booking=booking, **form.service_args()
+            reservation=reservation,
+            actor=request.user,
+            booking=booking,
+            site=_site(request),
+            **form.service_args(),
+        )
+    except NeedsConfirmation as error:
+        return _error(
+            request,
+            error,
+            warnings=error.warnings,
+            confirm=_confirm_again(request, error, form.prefix),
         )
     except DomainError as error:
         return _error(request, error)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kindred.core import audit
-from kindred.core.models import Membership, Organization, User
+from kindred.core.models import Membership, Organization, Site, User
 from kindred.core.roles import OWN_RECORDS_ONLY
 from kindred.core.services import Invalid, NotFound
 from kindred.people import queries as people_queries
@@ -35,12 +35,16 @@ def create_request(
     note: str = "",
     referrer_organisation: str = "",
     language: str = "",
+    pickup_site: Site | None = None,
     actor: User | None,
 ) -> HelpRequest:
     """Register a household's request with its need lines (at least one), all or nothing.
-    Needs beyond the current stock are fine: what is not reserved stays an open need."""
+    Needs beyond the current stock are fine: what is not reserved stays an open need.
+    `pickup_site`: where the household will collect (the allocation reserves there)."""
     if household is None or household.organization_id != org.pk:
         raise NotFound(_("There is no such household."), field="household")
+    if pickup_site is not None and (pickup_site.organization_id != org.pk or pickup_site.archived):
+        raise Invalid(_("Choose a site of this organisation."), field="pickup_site")
     if source not in HelpRequest.Source.values:
         raise Invalid(_("Choose a source."), field="source")
     if applicant is not None:
@@ -59,6 +63,7 @@ def create_request(
         note=_text(note, "note", 5000),
         referrer_organisation=_text(referrer_organisation, "referrer_organisation", 200),
         language=_text(language, "language", 10),
+        pickup_site=pickup_site,
         created_by=actor if actor is not None and actor.pk else None,
     )
     request.number = number_for(org, HelpRequest)
@@ -72,6 +77,7 @@ def create_request(
         changes={
             "household": [None, household.label],
             "source": [None, source],
+            **({"pickup_site": [None, pickup_site.name]} if pickup_site is not None else {}),
             "lines": [None, [_line_changes(line) for line in created]],
         },
     )
@@ -177,6 +183,7 @@ class SubmitRequest:
     note: str = ""
     referrer_organisation: str = ""
     language: str = ""
+    pickup_site_id: int | None = None
 
 
 def public_code() -> str:
@@ -213,6 +220,13 @@ def submit_request(
     one operation behind the request form and the API, so both refuse alike."""
     require_household(command.household_id, command.new_household)
     cleaned = _clean_lines(org, command.lines)  # before anyone is registered
+    pickup_site = None
+    if command.pickup_site_id is not None:
+        pickup_site = Site.objects.filter(
+            organization=org, pk=command.pickup_site_id, archived=False
+        ).first()
+        if pickup_site is None:
+            raise Invalid(_("Choose a site of this organisation."), field="pickup_site_id")
     applicant = None
     if command.household_id is not None:
         household = (
@@ -245,5 +259,6 @@ def submit_request(
         note=command.note,
         referrer_organisation=command.referrer_organisation,
         language=command.language,
+        pickup_site=pickup_site,
         actor=membership.user,
     )
