@@ -120,7 +120,7 @@ class HelpRequest(models.Model):
     language = models.CharField(_("language"), max_length=10, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     # Where the household will collect its goods when it has no booking yet: the allocation
-    # reserves only stock at this site (a booking's site wins; ADR 0032).
+    # reserves only stock at this site (a booking's site wins; ADR 0022).
     pickup_site = models.ForeignKey(
         Site,
         on_delete=models.PROTECT,
@@ -325,7 +325,7 @@ class AllocationRun(models.Model):
     )
     snapshot = models.JSONField(default=dict, blank=True)  # {balance id: available units}
     # {request id: [site id or None, source]}: where each request's household collects, as
-    # the run decided it; its needs were given stock of that site only (ADR 0032).
+    # the run decided it; its needs were given stock of that site only (ADR 0022).
     pickup_sites = models.JSONField(default=dict, blank=True)
     objective = models.FloatField(_("objective"), null=True, blank=True)
     baseline_objective = models.FloatField(_("first come, first served"), null=True, blank=True)

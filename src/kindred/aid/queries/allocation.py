@@ -184,7 +184,7 @@ def _fallback_site(
 def decide_pickup_sites(
     org: Organization, needs: list[NeedLine], balances: list[StockBalance], sites, today
 ) -> dict[str, list]:
-    """{request id: [site id or None, source]} for the requests of `needs` (ADR 0021)."""
+    """{request id: [site id or None, source]} for the requests of `needs` (ADR 0022)."""
     requests = {n.request_id: n.request for n in needs}
     known = pickups.pickup_sites(org, requests.values(), today=today)
     site_order = [s.pk for s in sorted(sites, key=lambda s: (s.name.lower(), s.pk))]

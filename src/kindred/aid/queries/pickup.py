@@ -1,4 +1,4 @@
-"""Where a household collects its goods, and what is reserved for it there (ADR 0021).
+"""Where a household collects its goods, and what is reserved for it there (ADR 0022).
 
 A request's pickup site is the site of its live booking for a day that has not passed, else
 the site chosen on the request, else none yet. The allocation reserves a request's goods only

@@ -193,7 +193,7 @@ def change_line(
 
 
 def _check_site(run: AllocationRun, need: NeedLine, balance: StockBalance, others) -> None:
-    """A need takes stock at its request's pickup site only (ADR 0021), and all of one
+    """A need takes stock at its request's pickup site only (ADR 0022), and all of one
     request's goods lie at one site, where the household collects them."""
     request = need.request
     site = balance.location.site
