@@ -27,6 +27,7 @@ from kindred.goods import models as goods_models
 from kindred.goods.catalogue import DEFAULT_TYPES
 from kindred.goods.services import catalogue as goods_catalogue
 from kindred.goods.services import ledger
+from tests.api import openapi_check
 from tests.shared import (  # noqa: F401 (fixtures)
     ModuleTransaction,
     is_transactional,
@@ -134,6 +135,16 @@ def _test_settings(tmp_path_factory):
         DATA_DIR=root / "data",
     ):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _api_calls_match_the_openapi_document():
+    """Every call a test makes to /api/v1/ through Django's test client is checked against
+    the served OpenAPI document: the answer always, the request when it was accepted
+    (tests/api/openapi_check.py)."""
+    openapi_check.install()
+    yield
+    openapi_check.uninstall()
 
 
 @pytest.fixture(autouse=True)

@@ -94,7 +94,7 @@ def test_decisions_through_the_api(org, coordinator, call_as):
     first = help_request(org, household, [("toy", [], 1, 1)], status=Status.SUBMITTED)
     second = help_request(org, household, [("toy", [], 1, 1)], status=Status.SUBMITTED)
     call = call_as(coordinator)
-    assert call("post", f"/requests/{first.pk}/review", {}).json()["status"] == "in_review"
+    assert call("post", f"/requests/{first.pk}/review").json()["status"] == "in_review"
     assert call("post", f"/requests/{first.pk}/approve", {}).json()["status"] == "approved"
     response = call("post", f"/requests/{first.pk}/approve", {})
     assert response.status_code == 409

@@ -97,7 +97,7 @@ class PickupSiteOut(Schema):
     )
 
 
-class TransferOut(Schema):
+class SuggestedTransferOut(Schema):
     need_id: int
     request_id: int
     household_id: int
@@ -113,7 +113,7 @@ class RunDetailOut(RunOut):
     pickup_sites: list[PickupSiteOut] = Field(
         ..., description="Where each request's household collects, as the run decided it."
     )
-    transfers: list[TransferOut] = Field(
+    transfers: list[SuggestedTransferOut] = Field(
         ...,
         description=(
             "Stock at another site that fits a need this proposal leaves unmet: moving it to "

@@ -1,0 +1,50 @@
+"""The check every API call of the suite goes through (tests/api/openapi_check.py) finds what
+does not match the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.http import HttpResponse
+
+from tests.api import openapi_check
+from tests.api.openapi_check import OpenApiMismatch
+from tests.conftest import api_caller
+
+
+def operation(method: str, template: str) -> openapi_check.Operation:
+    return next(
+        op for op in openapi_check.operations() if (op.method, op.template) == (method, template)
+    )
+
+
+def test_an_accepted_request_with_an_undocumented_parameter_fails_the_test(org, admin):
+    call = api_caller(org, admin, f"/api/v1/organizations/{org.slug}")
+    assert call("get", "/sites?show=all").status_code == 200
+    with pytest.raises(OpenApiMismatch, match="query parameter 'colour' is not documented"):
+        call("get", "/sites?colour=red")
+
+
+def test_a_refused_request_is_not_compared_but_its_answer_is(org, admin):
+    call = api_caller(org, admin, f"/api/v1/organizations/{org.slug}")
+    assert call("post", "/sites", {"name": 5}).status_code == 422  # checked: the Error shape
+
+
+def test_an_answer_unlike_the_documented_one_is_named_with_the_value_at_fault(db):
+    sites = operation("GET", "/api/v1/organizations/{slug}/sites/{site_id}")
+    wrong = HttpResponse(
+        json.dumps({"id": "seven", "name": "Depot"}), content_type="application/json"
+    )
+    problems = openapi_check.response_problems(sites, wrong)
+    assert "response body['id']: 'seven' is not of type 'integer'" in problems
+    assert any("'kind' is a required property" in problem for problem in problems)
+    teapot = HttpResponse(status=418)
+    assert openapi_check.response_problems(sites, teapot) == [
+        "status 418 is not documented (documented: 200, 400, 401, 403, 404, 409, 422)"
+    ]
+
+
+def test_a_time_without_its_offset_is_not_an_rfc_3339_time(db):
+    assert openapi_check.problems_with({"type": "string", "format": "time"}, "10:00:00", "t")
+    assert not openapi_check.problems_with({"type": "string", "format": "time"}, "10:00:00Z", "t")
