@@ -385,3 +385,141 @@ def test_a_person_is_registered_or_merged_alike_through_the_page_and_the_api(
         assert result.actions == ("person.created", "person.merged")
     if expected != "ok":
         assert result.added == {} and result.changed == {} and result.actions == ()
+
+
+# Registering a family: the household, its members, lawful basis and consents (issue 14) ----
+
+_FAMILY_PAGE = {
+    "label": "",
+    "street": "",
+    "postcode": "",
+    "city": "Herning",
+    "duplicates": "new",
+    "members-TOTAL_FORMS": "3",
+    "members-INITIAL_FORMS": "0",
+    "members-0-given_name": "Mette",
+    "members-0-family_name": "Jensen",
+    "members-0-birth_date": "1988-04-02",
+    "members-0-phone": "20304050",
+    "members-0-relation": "head",
+    "members-0-national_id": "020488-1236",
+    "members-1-given_name": "Emil",
+    "members-1-family_name": "Jensen",
+    "members-1-birth_date": "2015-09-14",
+    "members-1-relation": "child",
+    "members-2-given_name": "Ida",
+    "members-2-family_name": "Jensen",
+    "members-2-birth_date": "2019-01-30",
+    "members-2-relation": "child",
+}
+_FAMILY_API = {
+    "city": "Herning",
+    "members": [
+        {
+            "given_name": "Mette",
+            "family_name": "Jensen",
+            "birth_date": "1988-04-02",
+            "phone": "20304050",
+            "relation": "head",
+            "national_id": {"country": "DK", "number": "020488-1236"},
+        },
+        {
+            "given_name": "Emil",
+            "family_name": "Jensen",
+            "birth_date": "2015-09-14",
+            "relation": "child",
+        },
+        {
+            "given_name": "Ida",
+            "family_name": "Jensen",
+            "birth_date": "2019-01-30",
+            "relation": "child",
+        },
+    ],
+}
+
+FAMILIES = {
+    # name: (role, page changes, API changes, expected status)
+    "mother and two children with consent": (
+        "coordinator",
+        {"lawful_basis": "consent", "consents": "{newsletter}"},
+        {"lawful_basis": "consent", "consent_purpose_ids": "{newsletter}"},
+        "ok",
+    ),
+    "by a referrer, on legitimate interest": (
+        "referrer",
+        {"lawful_basis": "legitimate_interest"},
+        {"lawful_basis": "legitimate_interest"},
+        "ok",
+    ),
+    "another organisation's purpose": (
+        "coordinator",
+        {"lawful_basis": "consent", "consents": "{other_newsletter}"},
+        {"lawful_basis": "consent", "consent_purpose_ids": "{other_newsletter}"},
+        "404",
+    ),
+    "two heads": (
+        "coordinator",
+        {"lawful_basis": "consent", "members-2-relation": "head"},
+        {"lawful_basis": "consent", "members.2.relation": "head"},
+        "422",
+    ),
+    "a child's number is already registered": (
+        "coordinator",
+        {"lawful_basis": "consent", "members-1-national_id": "{taken_cpr}"},
+        {"lawful_basis": "consent", "members.1.national_id": "{taken_cpr}"},
+        "409",
+    ),
+}
+
+
+def _family_api(changes: dict) -> dict:
+    body = {**_FAMILY_API, "members": [dict(m) for m in _FAMILY_API["members"]]}
+    for key, value in changes.items():
+        if key.startswith("members."):
+            _members, number, name = key.split(".")
+            member = body["members"][int(number)]
+            member[name] = {"country": "DK", "number": value} if name == "national_id" else value
+        elif key == "consent_purpose_ids":
+            body[key] = [value]
+        else:
+            body[key] = value
+    return body
+
+
+@pytest.mark.parametrize("case", FAMILIES)
+def test_a_family_is_registered_alike_through_the_page_and_the_api(case, org, world, personas):
+    role, page_changes, api_changes, expected = FAMILIES[case]
+    user = getattr(personas, role)
+    with scope(organization=org):
+        purposes = {p.key: p.pk for p in people.ensure_default_purposes(org)}
+        people.create_person(
+            org=org, values={"given_name": "Taken"}, national_id=("DK", "0101851234"), actor=None
+        )
+    with scope(organization=personas.other_org):
+        other = {p.key: p.pk for p in people.ensure_default_purposes(personas.other_org)}
+    values = {
+        **world,
+        "newsletter": purposes["newsletter"],
+        "other_newsletter": other["newsletter"],
+        "taken_cpr": "010185-1234",
+    }
+    page_data = {**_FAMILY_PAGE, **_fill(page_changes, values)}
+    api_data = _family_api(_fill(api_changes, values))
+    page = page_client(user)
+    api = api_caller(org, user, f"/api/v1/organizations/{org.slug}")
+    page_url = reverse("people:family-new", kwargs={"org_slug": org.slug})
+    result = assert_same(
+        org,
+        lambda: page.post(page_url, page_data),
+        lambda: api("post", "/households/register", api_data),
+    )
+    assert result.status == expected
+    if expected == "ok":
+        assert result.added["people.Household"] == 1
+        assert result.added["people.Person"] == 3
+        assert result.added["people.HouseholdMember"] == 3
+        consents = 4 if "consents" in page_changes else 3
+        assert result.added["people.Consent"] == consents
+    else:
+        assert result.added == {} and result.actions == ()

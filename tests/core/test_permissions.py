@@ -247,6 +247,19 @@ def _person(w: World) -> dict:
     return {"person_id": w.person.pk}
 
 
+def _family_page_data() -> dict:
+    """A family of one, registered through the family form (no duplicate question)."""
+    return {
+        "lawful_basis": "legitimate_interest",
+        "duplicates": "new",
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "0",
+        "members-0-given_name": "Maja",
+        "members-0-family_name": "Matrix",
+        "members-0-relation": "head",
+    }
+
+
 def _household(w: World) -> dict:
     return {"household_id": w.household.pk}
 
@@ -280,6 +293,14 @@ PEOPLE_PAGES = [
         "POST",
         Action.MANAGE_PEOPLE,
         data=lambda w: {"label": "Nielsen"},
+    ),
+    Endpoint("page", "people:family-new", "GET", Action.MANAGE_PEOPLE),
+    Endpoint(
+        "page",
+        "people:family-new",
+        "POST",
+        Action.MANAGE_PEOPLE,
+        data=lambda w: _family_page_data(),
     ),
     Endpoint("page", "people:household", "GET", Action.VIEW_PEOPLE, _household),
     Endpoint("page", "people:household-member-add", "GET", Action.MANAGE_PEOPLE, _household),
@@ -647,6 +668,16 @@ PEOPLE_API = [
     ),
     Endpoint("api", _HOUSEHOLDS, "GET", Action.VIEW_PEOPLE),
     Endpoint("api", _HOUSEHOLDS, "POST", Action.MANAGE_PEOPLE, data=lambda w: {"label": "Nielsen"}),
+    Endpoint(
+        "api",
+        _HOUSEHOLDS + "/register",
+        "POST",
+        Action.MANAGE_PEOPLE,
+        data=lambda w: {
+            "lawful_basis": "legitimate_interest",
+            "members": [{"given_name": "Maja", "family_name": "Matrix", "relation": "head"}],
+        },
+    ),
     Endpoint("api", _HOUSEHOLD, "GET", Action.VIEW_PEOPLE, _api_household),
     Endpoint(
         "api",
@@ -902,6 +933,13 @@ _HOUSEHOLD_CREATED = (
     "household.created",
     lambda w: Household.objects.filter(label="Nielsen").exists(),
 )
+# A family of one registered through the family form or the API, with its lawful basis.
+_FAMILY_REGISTERED = (
+    "consent.recorded",
+    lambda w: HouseholdMember.objects.filter(
+        household__label="Matrix", person__given_name="Maja", relation="head"
+    ).exists(),
+)
 _JOINED = (
     "household.member_added",
     lambda w: HouseholdMember.objects.filter(
@@ -992,6 +1030,7 @@ EFFECTS: dict[str, tuple[str, Callable[[World], object]]] = {
     ),
     "page:POST:people:person-reveal": _REVEALED,
     "page:POST:people:household-new": _HOUSEHOLD_CREATED,
+    "page:POST:people:family-new": _FAMILY_REGISTERED,
     "page:POST:people:household-member-add": _JOINED,
     "page:POST:people:household-member-leave": _LEFT,
     "page:POST:people:duplicate-dismiss": ("person.duplicate_dismissed", _dismissed),
@@ -1059,6 +1098,7 @@ EFFECTS: dict[str, tuple[str, Callable[[World], object]]] = {
     ),
     "api:POST:" + _PERSON + "/reveal-identity-number": _REVEALED,
     "api:POST:" + _HOUSEHOLDS: _HOUSEHOLD_CREATED,
+    "api:POST:" + _HOUSEHOLDS + "/register": _FAMILY_REGISTERED,
     "api:POST:" + _HOUSEHOLD + "/members": _JOINED,
     "api:POST:" + _HOUSEHOLD + "/members/{member_id}/leave": _LEFT,
     "api:POST:" + ORG_API_PREFIX + "/duplicates/dismiss": (

@@ -6,6 +6,7 @@ from kindred.core.declarations import AppContrib, Area, Card, Nav, PersonRef
 from kindred.core.roles import Action
 from kindred.core.tasks import JobStalled
 from kindred.goods.queries.stock import LedgerDocument
+from kindred.people.next_steps import NextStep
 
 from . import cards, demo
 from .models import Handout, Reservation
@@ -105,6 +106,10 @@ CONTRIB = AppContrib(
         messaging.retry_due,  # booking messages that failed, tried again with back-off
     ],
     extends={
+        # A family just registered goes straight on to its first help request.
+        "people.after_family": [
+            NextStep("aid:request-new", _("Register a help request"), Action.SUBMIT_REQUESTS)
+        ],
         "core.job_stalled": [JobStalled(fail_stalled_run)],
         "goods.ledger_documents": [
             LedgerDocument("reservation", Reservation, "aid:reservation", "reservation_id"),

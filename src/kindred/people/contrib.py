@@ -60,7 +60,7 @@ CONTRIB = AppContrib(
             _("Households"),
             Action.VIEW_PEOPLE,
             20,
-            current=("people:household*",),
+            current=("people:household*", "people:family-new"),
         ),
         Nav(
             "people",
@@ -119,5 +119,6 @@ CONTRIB = AppContrib(
     extension_points={
         "people.merge_checks": "check(keep, other): raises a DomainError to refuse a merge",
         "people.consent_purposes": "AppPurpose: a purpose an app creates when it needs it",
+        "people.after_family": "NextStep: where registering a family goes on to (?household=)",
     },
 )

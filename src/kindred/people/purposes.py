@@ -81,3 +81,29 @@ def purpose_label(purpose: ConsentPurpose) -> str:
 
 def purpose_wording(purpose: ConsentPurpose) -> str:
     return purpose_text(purpose, "wording")
+
+
+# The purpose every registered person needs a lawful basis for (the help they receive).
+HELP_RECORDS = "help-records"
+
+# What each lawful basis means, shown where one is chosen (GDPR article 6(1)).
+BASIS_EXPLANATIONS: dict[str, str] = {
+    "consent": gettext_noop(
+        "The person agreed, after being shown the wording. They can withdraw it at any time."
+    ),
+    "legitimate_interest": gettext_noop(
+        "Keeping the record is needed to help the family fairly, and does not outweigh their "
+        "rights. The usual basis for help records."
+    ),
+    "contract": gettext_noop("Needed for an agreement with the person, e.g. a membership."),
+    "legal_obligation": gettext_noop("A law requires the organisation to keep it."),
+    "vital_interest": gettext_noop(
+        "Needed to protect someone's life or health, e.g. emergency help when the person "
+        "cannot be asked."
+    ),
+}
+
+
+def basis_explanation(basis: str) -> str:
+    text = BASIS_EXPLANATIONS.get(basis, "")
+    return _(text) if text else ""

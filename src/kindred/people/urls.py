@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path(_ORG + "households/", views.household_list, name="households"),
     path(_ORG + "households/new/", views.household_new, name="household-new"),
+    path(_ORG + "households/register/", views.family_new, name="family-new"),
     path(_ORG + "households/<int:household_id>/", views.household_detail, name="household"),
     path(
         _ORG + "households/<int:household_id>/members/add/",

@@ -1,7 +1,7 @@
 """API: households and their members."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -18,13 +18,17 @@ from kindred.core.services import NotFound
 
 from .. import queries, services
 from ..models import HouseholdMember
+from ..services.families import MAX_MEMBERS
 from .common import (
     _DETAIL,
+    EARLIEST_BIRTH_DATE,
+    LATEST_BIRTH_DATE,
     MAX_ID,
     Relation,
     RoleFilteredSchema,
     router,
 )
+from .persons import NationalIdIn
 
 # Households --------------------------------------------------------------------------------
 
@@ -121,6 +125,75 @@ def household_list(request: HttpRequest, slug: str, filters: Query[HouseholdFilt
 def household_create(request: HttpRequest, slug: str, payload: HouseholdIn):
     household = services.create_household(
         org=request.org, values=payload.dict(), actor=request.user
+    )
+    return Status(201, _household_detail(_household(request, household.pk)))
+
+
+# A family in one go (people.services.register_family); before /households/{household_id},
+# so that "register" is never read as an id. ---------------------------------------------
+
+Basis = Literal["consent", "legitimate_interest", "contract", "legal_obligation", "vital_interest"]
+
+
+class FamilyMemberIn(Schema):
+    given_name: str = Field(..., min_length=1, max_length=100)
+    family_name: str = Field("", max_length=100)
+    birth_date: date | None = Field(None, ge=EARLIEST_BIRTH_DATE, le=LATEST_BIRTH_DATE)
+    phone: str = Field("", max_length=40)
+    relation: Relation = Field(..., description="Exactly one member is the head.")
+    national_id: NationalIdIn | None = Field(
+        None, description="Validated for its country, stored encrypted, never shown again."
+    )
+
+
+class FamilyIn(Schema):
+    label: str = Field(
+        "", max_length=200, description="Empty: the family name of the head of the household."
+    )
+    street: str = Field("", max_length=200)
+    postcode: str = Field("", max_length=20)
+    city: str = Field("", max_length=100)
+    country: str = Field("", max_length=2)
+    members: list[FamilyMemberIn] = Field(..., min_length=1, max_length=MAX_MEMBERS)
+    lawful_basis: Basis = Field(
+        ...,
+        description="The lawful basis for keeping the help records, recorded for every member "
+        "(purpose help-records).",
+    )
+    consent_purpose_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        [],
+        max_length=50,
+        description="Further consent purposes the head of the household agreed to.",
+    )
+
+
+@router.post(
+    "/organizations/{slug}/households/register",
+    response={201: HouseholdDetailOut, **ERRORS},
+    tags=["households"],
+    summary="Register a family: the household, its members, their lawful basis and consents "
+    "(all or nothing; an error about a member names members.<n>.<field>)",
+)
+@org_endpoint(Action.MANAGE_PEOPLE)
+def household_register(request: HttpRequest, slug: str, payload: FamilyIn):
+    household = services.register_family(
+        org=request.org,
+        membership=request.membership,
+        command=services.RegisterFamily(
+            household=payload.dict(include={"label", "street", "postcode", "city", "country"}),
+            members=[
+                services.FamilyMember(
+                    values=m.dict(include={"given_name", "family_name", "birth_date", "phone"}),
+                    relation=m.relation,
+                    national_id=(m.national_id.country, m.national_id.number)
+                    if m.national_id is not None
+                    else None,
+                )
+                for m in payload.members
+            ],
+            lawful_basis=payload.lawful_basis,
+            consent_purpose_ids=payload.consent_purpose_ids,
+        ),
     )
     return Status(201, _household_detail(_household(request, household.pk)))
 

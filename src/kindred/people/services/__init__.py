@@ -41,6 +41,7 @@ from .duplicates import (
     merge_persons,
     register_person_into,
 )
+from .families import FamilyMember, RegisterFamily, register_family
 from .persons import (
     EARLIEST_BIRTH_YEAR,
     HOUSEHOLD_FIELDS,
@@ -79,6 +80,8 @@ __all__ = [
     "REGISTRATION_VALIDATORS",
     "SENSITIVE",
     "VIEW_LOG_WINDOW",
+    "FamilyMember",
+    "RegisterFamily",
     "RegisterPerson",
     "_person_references",
     "add_contact_person",
@@ -107,6 +110,7 @@ __all__ = [
     "refresh_keys",
     "refuse_if_anonymised",
     "register",
+    "register_family",
     "register_person",
     "register_person_into",
     "registration_message",

@@ -20,6 +20,7 @@ from .contacts import (
     purpose_edit,
     purpose_list,
 )
+from .families import family_new
 from .households import (
     household_add_member,
     household_detail,
@@ -50,6 +51,7 @@ __all__ = [
     "contact_person_remove",
     "duplicate_dismiss",
     "duplicate_list",
+    "family_new",
     "household_add_member",
     "household_detail",
     "household_list",

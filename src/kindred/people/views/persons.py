@@ -1,6 +1,8 @@
 """The persons pages: list, detail, register or edit (with the duplicate warning and
 register-or-merge), identity reveal, possible duplicates and merging."""
 
+import re
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +22,9 @@ from ..forms import (
     PersonForm,
 )
 from .common import IN_HOUSEHOLD, PERSON_SORTS, person_page, purpose_filter, visible_person
+
+# A row of the family form (views/families.py), whose live duplicate check this is too.
+ROW_PREFIX = re.compile(r"members-\d{1,2}")
 
 # Persons -----------------------------------------------------------------------------------
 
@@ -150,8 +155,11 @@ def person_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @org_view(Action.MANAGE_PEOPLE)
 def person_duplicate_check(request: HttpRequest) -> HttpResponse:
-    """The live duplicate check of the registration form (htmx, as the names are typed)."""
-    form = PersonForm(request.POST or request.GET or None, households=None)
+    """The live duplicate check of the registration form (htmx, as the names are typed);
+    with `?prefix=members-<n>`, of that row of the family form."""
+    prefix = request.GET.get("prefix", "")
+    prefix = prefix if ROW_PREFIX.fullmatch(prefix) else None
+    form = PersonForm(request.POST or request.GET or None, households=None, prefix=prefix)
     form.is_valid()
     values = {
         f: form.cleaned_data.get(f)
@@ -165,7 +173,8 @@ def person_duplicate_check(request: HttpRequest) -> HttpResponse:
             values,
             among=queries.visible_persons(request.org, request.membership),
         )
-    return render(request, "people/_duplicates.html", {"candidates": candidates, "live": True})
+    context = {"candidates": candidates, "live": True, "prefix": prefix}
+    return render(request, "people/_duplicates.html", context)
 
 
 @org_view(Action.MERGE_PEOPLE)
