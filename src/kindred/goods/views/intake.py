@@ -167,7 +167,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                     )
                 url = redirect("goods:receipt", org_slug=org.slug, receipt_id=receipt.pk).url
                 return redirect(url + "?saved=1")
-        if not rows and not form.errors:
+        if not rows:  # with the other errors, not in a second round
             form.add_error(None, _("Add at least one line."))
     context = _intake_context(request, form, rows, site)
     return render(request, "goods/intake.html", context, status=status)
