@@ -1,17 +1,21 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kindred.core.errors import Invalid
 from kindred.core.forms import DateInput, DateTimeInput, ReferenceField
 
 from . import identity
 from .models import Consent, ConsentPurpose, Contact, Household, HouseholdMember, Person
+from .purposes import basis_explanation
 from .services import (
     CONTACT_FIELDS,
     MERGE_FIELDS,
     PERSON_FIELDS,
     PURPOSE_FIELDS,
+    FamilyMember,
     merge_conflicts,
 )
+from .services.families import MAX_MEMBERS, check_basis, check_members, check_national_id
 from .values import identity_message
 
 # Languages a person can be asked in: the interface languages plus the ones most often
@@ -334,3 +338,201 @@ class PurposeForm(forms.ModelForm):
                 "not change records already made: each keeps the wording it was given with."
             ),
         }
+
+
+# Registering a family in one form (people/views/families.py) ------------------------------
+
+
+class PurposeIdsField(forms.TypedMultipleChoiceField):
+    """Purposes offered as checkboxes, cleaned to ids: whether each exists and may be used
+    is the service's decision, as for the API's `consent_purpose_ids` (ADR 0019)."""
+
+    def valid_value(self, value) -> bool:
+        text = str(value)
+        return text.isdigit() and len(text) <= 18
+
+
+class FamilyForm(forms.Form):
+    """The household of a family registration, the lawful basis for its help records and
+    the consents its head gave. The rules are the service's (services.families)."""
+
+    label = forms.CharField(
+        label=_("Household name"),
+        max_length=200,
+        required=False,
+        help_text=_("How the household is known. Empty: the family name of the head."),
+    )
+    street = forms.CharField(label=_("Street"), max_length=200, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    lawful_basis = forms.ChoiceField(
+        label=_("Lawful basis for the help records"),
+        choices=Consent.Basis.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    consents = PurposeIdsField(
+        label=_("The head of the household agrees to"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    HOUSEHOLD = ("label", "street", "postcode", "city")
+
+    def __init__(self, *args, purposes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.purposes = purposes  # with label and current_wording (queries.purposes)
+        self.fields["consents"].choices = [(p.pk, p.label) for p in purposes]
+        if not purposes:
+            del self.fields["consents"]
+
+    def clean_lawful_basis(self):
+        basis = self.cleaned_data.get("lawful_basis") or ""
+        try:
+            check_basis(basis)  # the service's rule and message
+        except Invalid as error:
+            raise forms.ValidationError(error.message) from error
+        return basis
+
+    def basis_options(self) -> list[tuple]:
+        """(radio button, explanation) per lawful basis, for the template."""
+        return [
+            (option, basis_explanation(option.data["value"])) for option in self["lawful_basis"]
+        ]
+
+    def consent_options(self) -> list[tuple]:
+        """(checkbox, the wording the family is shown) per purpose."""
+        if "consents" not in self.fields:
+            return []
+        wording = {p.pk: p.current_wording for p in self.purposes}
+        return [(option, wording.get(option.data["value"], "")) for option in self["consents"]]
+
+    def household_values(self) -> dict:
+        return {name: self.cleaned_data.get(name) or "" for name in self.HOUSEHOLD}
+
+
+class MemberForm(forms.Form):
+    """One member of the family: a row that is left blank is not a member."""
+
+    given_name = forms.CharField(label=_("Given name"), max_length=100, required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DATE_INPUT)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False, widget=PHONE_INPUT)
+    relation = forms.ChoiceField(
+        label=_("Relation"),
+        choices=[("", "---------"), *HouseholdMember.Relation.choices],
+        required=False,
+    )
+    national_id = forms.CharField(
+        label=_("Identity number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    VALUES = ("given_name", "family_name", "birth_date", "phone")
+    DUPLICATE_FIELDS = ("given_name", "family_name", "birth_date", "phone")
+
+    def __init__(self, *args, country: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country = country.upper()
+        schemes = dict(IDENTITY_COUNTRY_CHOICES)
+        if self.country in identity.SUPPORTED_COUNTRIES:
+            self.fields["national_id"].help_text = schemes[self.country]
+        else:
+            del self.fields["national_id"]
+        number = self.prefix.rsplit("-", 1)[-1] if self.prefix else ""
+        self.summary_name = (
+            _("Member %(number)s") % {"number": int(number) + 1} if number.isdigit() else ""
+        )
+
+    @property
+    def blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not any(data.get(name) for name in (*self.VALUES, "national_id"))
+
+    def clean(self):
+        data = super().clean()
+        if self.blank:
+            return data
+        if not data.get("given_name", "").strip() and "given_name" not in self.errors:
+            self.add_error("given_name", _("Enter the given name."))
+        if not data.get("relation") and "relation" not in self.errors:
+            self.add_error("relation", _("Choose the member's relation in the household."))
+        try:
+            check_national_id(self.national_id_value())  # the service's own check
+        except Invalid as error:
+            self.add_error("national_id", error.message)
+        return data
+
+    def national_id_value(self) -> tuple[str, str] | None:
+        number = (getattr(self, "cleaned_data", {}).get("national_id") or "").strip()
+        return (self.country, number) if number else None
+
+    def member(self) -> FamilyMember:
+        return FamilyMember(
+            values={
+                name: self.cleaned_data.get(name)
+                for name in self.VALUES
+                if self.cleaned_data.get(name)
+            },
+            relation=self.cleaned_data.get("relation") or "",
+            national_id=self.national_id_value(),
+        )
+
+
+class BaseMemberFormSet(forms.BaseFormSet):
+    """The family's members: blank rows are skipped; the family's own rules (at least one
+    member, exactly one head) are the service's `check_members`, shown on the row."""
+
+    def filled(self) -> list[tuple[int, MemberForm]]:
+        return [(i, f) for i, f in enumerate(self.forms) if not f.blank]
+
+    def clean(self):
+        if any(form.errors for form in self.forms):
+            return
+        chosen = self.filled()
+        try:
+            check_members([form.member() for _i, form in chosen])
+        except Invalid as error:
+            self.show_error(error, [i for i, _f in chosen])
+
+    def show_error(self, error, indices: list[int]) -> None:
+        """Put a service error naming `members.<n>.<field>` on that row (the n-th filled
+        one), anything else on the whole list."""
+        parts = (error.field or "").split(".")
+        if parts[0] == "members" and len(parts) >= 2 and parts[1].isdigit():
+            number = int(parts[1])
+            if number < len(indices):
+                form = self.forms[indices[number]]
+                name = parts[2] if len(parts) > 2 and parts[2] in form.fields else None
+                form.add_error(name, error.message)
+                return
+        self._non_form_errors = self.error_class([error.message])
+
+    def empty_row(self, relation: str) -> MemberForm:
+        """The row that "Add a child" / "Add an adult" copies (its prefix is __prefix__)."""
+        return self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            initial={"relation": relation},
+            renderer=self.renderer,
+            **self.get_form_kwargs(None),
+        )
+
+
+MemberFormSet = forms.formset_factory(
+    MemberForm,
+    formset=BaseMemberFormSet,
+    extra=0,
+    max_num=MAX_MEMBERS,
+    validate_max=True,
+    absolute_max=MAX_MEMBERS,
+)
+
+
+def member_formset(*, country: str, data=None, initial=None) -> BaseMemberFormSet:
+    return MemberFormSet(data, initial=initial, prefix="members", form_kwargs={"country": country})
