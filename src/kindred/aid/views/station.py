@@ -51,7 +51,7 @@ def _confirm_again(request: HttpRequest, error: NeedsConfirmation, prefix: str) 
     name = f"{prefix}-confirm"
     confirmed = request.POST.getlist(name)
     return {
-        "action": request.path,
+        "action": request.get_full_path(),
         "target": f"#station-message-{prefix.removeprefix('r')}",
         "fields": [
             (key, value)
