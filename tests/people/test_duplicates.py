@@ -505,3 +505,30 @@ def test_a_merge_from_a_role_without_the_right_is_refused_not_ignored(
     )
     assert response.status_code == 403
     assert snapshot(org) == before
+
+
+def test_a_file_check_finds_the_same_look_alikes_as_the_form(org, admin):
+    """The spreadsheet check looks for all its rows at once (duplicate_candidates_many, a
+    few queries instead of one per row): each row gets exactly the candidates, scores and
+    reasons the registration form's one-record check gives."""
+    make(org, admin, birth_date=date(1984, 3, 12), phone="20304050")
+    make(org, admin, "Mette", "Nielsen", birth_date=date(1990, 5, 1), national_id=("DK", CPR))
+    make(org, admin, "Mette", "Nilsen", birth_date=date(1990, 5, 1))
+    records = [
+        ({"given_name": "Mohamad", "family_name": "Hasan", "birth_date": date(1984, 3, 12)}, None),
+        ({"given_name": "Mete", "family_name": "Nielsen", "birth_date": date(1990, 5, 1)}, None),
+        ({"given_name": "Mette", "family_name": "Nielsen"}, ("DK", CPR)),  # with the number
+        ({"given_name": "Nobody", "family_name": "Alike"}, None),
+    ]
+    with scope(organization=org):
+        many = queries.duplicate_candidates_many(org, records, limit=3)
+        one = [
+            queries.duplicate_candidates(org, values, national_id=number, limit=3)
+            for values, number in records
+        ]
+
+    def seen(rows):
+        return [[(c.person.pk, c.score, c.reasons) for c in row] for row in rows]
+
+    assert seen(many) == seen(one)
+    assert [len(row) for row in many] == [1, 2, 1, 0]

@@ -68,6 +68,8 @@ class Checker:
         self.headers = headers
         self.columns = {key: i for i, key in enumerate(mapping) if key}
         self.identity_rows: dict[str, int] = {}
+        # Rows whose registered look-alikes are still to be found (find_duplicates).
+        self.pending: list[tuple[RowCheck, Person]] = []
 
     def note(self, check: RowCheck, key: str, message: str, *, warning: bool = False) -> None:
         index = self.columns.get(key)
@@ -123,7 +125,7 @@ class Checker:
                 key = "birth_date"
             self.note(check, key, problem.message)
         if check.ok:
-            self._duplicates(check, person)
+            self.pending.append((check, person))
         index = person.national_id_index
         if index and not any(p["field"] == "national_id" for p in check.problems):
             first = self.identity_rows.setdefault(index, number)
@@ -135,23 +137,28 @@ class Checker:
                 )
         return check
 
-    def _duplicates(self, check: RowCheck, person: Person) -> None:
-        """Registered persons this row may already be (the registration form's check)."""
-        values = {f: getattr(person, f) for f in people_services.PERSON_FIELDS}
-        for candidate in queries.duplicate_candidates(
-            self.org, values, national_id=check.national_id, limit=3
-        ):
-            self.note(
-                check,
-                "given_name",
-                _("Perhaps already registered as %(name)s (no. %(id)s, %(percent)s %% alike).")
-                % {
-                    "name": candidate.person.full_name,
-                    "id": candidate.person.pk,
-                    "percent": candidate.percent,
-                },
-                warning=True,
-            )
+    def find_duplicates(self) -> None:
+        """Registered persons the pending rows may already be (the registration form's
+        check, queries.duplicate_candidates), found for all of them at once."""
+        pending, self.pending = self.pending, []
+        records = [
+            ({f: getattr(person, f) for f in people_services.PERSON_FIELDS}, check.national_id)
+            for check, person in pending
+        ]
+        found = queries.duplicate_candidates_many(self.org, records, limit=3)
+        for (check, _person), candidates in zip(pending, found, strict=True):
+            for candidate in candidates:
+                self.note(
+                    check,
+                    "given_name",
+                    _("Perhaps already registered as %(name)s (no. %(id)s, %(percent)s %% alike).")
+                    % {
+                        "name": candidate.person.full_name,
+                        "id": candidate.person.pk,
+                        "percent": candidate.percent,
+                    },
+                    warning=True,
+                )
 
     def _identity(self, check: RowCheck, cells: list[Any]) -> None:
         if "national_id" not in self.columns:
@@ -283,8 +290,10 @@ def check_rows(
     total = len(rows)
     for done, (number, cells) in enumerate(rows, start=1):
         checks.append(checker.check(number, cells))
-        if on_progress is not None and done % REPORT_EVERY == 0 and done < total:
-            on_progress(done, total)
+        if done % REPORT_EVERY == 0 or done == total:
+            checker.find_duplicates()  # a few queries per REPORT_EVERY rows, not one per row
+            if on_progress is not None and done < total:
+                on_progress(done, total)
     units = plan(checker, checks)
     return checker, checks, units
 

@@ -25,6 +25,7 @@ from .duplicate import (
     PAIR_BLOCK_LIMIT,
     Candidate,
     duplicate_candidates,
+    duplicate_candidates_many,
     possible_duplicates,
 )
 from .household import (
@@ -79,6 +80,7 @@ __all__ = [
     "contacts",
     "current_members",
     "duplicate_candidates",
+    "duplicate_candidates_many",
     "find_by_national_id",
     "former_members",
     "household_history",

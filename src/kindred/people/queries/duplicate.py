@@ -30,17 +30,9 @@ class Candidate:
         return round(self.score * 100)
 
 
-def duplicate_candidates(
-    org: Organization,
-    values: dict,
-    *,
-    national_id: tuple[str, str] | None = None,
-    among: QuerySet[Person] | None = None,
-    exclude: int | None = None,
-    limit: int = 5,
-) -> list[Candidate]:
-    """The stored persons most like `values` (a person's fields, as a form gives them), at
-    or above the engine's threshold, best first; `among` narrows to what a member may see."""
+def _probe(org: Organization, values: dict, national_id: tuple[str, str] | None) -> Person:
+    """An unsaved person of `values` with what the lookup needs: birth year, the identity
+    number's blind index, the search name."""
     probe = Person(organization=org, **{k: v for k, v in values.items() if v is not None})
     if probe.birth_date and not probe.birth_year:
         probe.birth_year = probe.birth_date.year
@@ -54,8 +46,39 @@ def duplicate_candidates(
                 keys()[0], national_id[0], compact, context=context(org)
             )
     probe.search_name = search_key(probe.given_name, probe.preferred_name, probe.family_name)
+    return probe
+
+
+def _blocking(org: Organization, probe: Person):
     prepared = matching.prepare(match_record(probe), default_country=org.country)
-    blocking = [f"b:{key}"[:100] for key in matching.blocking_keys(prepared)]
+    return prepared, [f"b:{key}"[:100] for key in matching.blocking_keys(prepared)]
+
+
+def _scored(org: Organization, prepared, persons, limit: int) -> list[Candidate]:
+    scored = []
+    for person, other in persons:
+        if other is None:
+            other = matching.prepare(match_record(person), default_country=org.country)
+        score = matching.score(prepared, other)
+        if score >= matching.DEFAULT_THRESHOLD:
+            scored.append(Candidate(person, score, matching.explain(prepared, other)))
+    scored.sort(key=lambda c: (-c.score, c.person.pk))
+    return scored[:limit]
+
+
+def duplicate_candidates(
+    org: Organization,
+    values: dict,
+    *,
+    national_id: tuple[str, str] | None = None,
+    among: QuerySet[Person] | None = None,
+    exclude: int | None = None,
+    limit: int = 5,
+) -> list[Candidate]:
+    """The stored persons most like `values` (a person's fields, as a form gives them), at
+    or above the engine's threshold, best first; `among` narrows to what a member may see."""
+    probe = _probe(org, values, national_id)
+    prepared, blocking = _blocking(org, probe)
     found = Q(
         pk__in=PersonKey.objects.filter(organization=org, key__in=blocking).values("person_id")
     )
@@ -66,14 +89,59 @@ def duplicate_candidates(
     )
     if exclude:
         qs = qs.exclude(pk=exclude)
-    scored = []
-    for person in qs[:CANDIDATE_LIMIT]:
-        other = matching.prepare(match_record(person), default_country=org.country)
-        score = matching.score(prepared, other)
-        if score >= matching.DEFAULT_THRESHOLD:
-            scored.append(Candidate(person, score, matching.explain(prepared, other)))
-    scored.sort(key=lambda c: (-c.score, c.person.pk))
-    return scored[:limit]
+    return _scored(org, prepared, ((p, None) for p in qs[:CANDIDATE_LIMIT]), limit)
+
+
+# Keys and ids per query of the batched lookup (below SQLite's 32,766 variables).
+BATCH = 2000
+
+
+def duplicate_candidates_many(
+    org: Organization,
+    records: list[tuple[dict, tuple[str, str] | None]],
+    *,
+    limit: int = 5,
+) -> list[list[Candidate]]:
+    """`duplicate_candidates` for many records at once (a spreadsheet's rows), with the
+    same candidates and scores for each, in a handful of queries instead of one per record:
+    the stored persons sharing a blocking key or an identity number with any record are
+    read once, and each is prepared for the engine once."""
+    probes = [_probe(org, values, national_id) for values, national_id in records]
+    blocked = [_blocking(org, probe) for probe in probes]
+    wanted = sorted({key for _prepared, keys_ in blocked for key in keys_})
+    by_key: dict[str, list[int]] = {}
+    for i in range(0, len(wanted), BATCH):
+        rows = PersonKey.objects.filter(organization=org, key__in=wanted[i : i + BATCH])
+        for key, pk in rows.values_list("key", "person_id"):
+            by_key.setdefault(key, []).append(pk)
+    indexes = sorted({p.national_id_index for p in probes if p.national_id_index})
+    by_index: dict[str, list[int]] = {}
+    for i in range(0, len(indexes), BATCH):
+        rows = Person.objects.filter(
+            organization=org, national_id_index__in=indexes[i : i + BATCH]
+        ).values_list("national_id_index", "pk")
+        for index, pk in rows:
+            by_index.setdefault(index, []).append(pk)
+    ids = sorted({pk for pks in [*by_key.values(), *by_index.values()] for pk in pks})
+    persons: dict[int, tuple[Person, object]] = {}
+    for i in range(0, len(ids), BATCH):
+        qs = Person.objects.filter(
+            organization=org, pk__in=ids[i : i + BATCH], anonymised_at__isnull=True
+        )
+        for person in qs:
+            prepared = matching.prepare(match_record(person), default_country=org.country)
+            persons[person.pk] = (person, prepared)
+    results = []
+    for probe, (prepared, keys_) in zip(probes, blocked, strict=True):
+        pks = {pk for key in keys_ for pk in by_key.get(key, ())}
+        pks |= set(by_index.get(probe.national_id_index, ())) if probe.national_id_index else set()
+        # Like the single lookup: at most CANDIDATE_LIMIT candidates, in Person's order.
+        chosen = sorted(
+            (persons[pk] for pk in pks if pk in persons),
+            key=lambda row: (row[0].family_name, row[0].given_name, row[0].pk),
+        )[:CANDIDATE_LIMIT]
+        results.append(_scored(org, prepared, chosen, limit))
+    return results
 
 
 def possible_duplicates(
