@@ -644,6 +644,33 @@ def test_a_job_that_fails_marks_the_import_failed_so_it_can_be_discarded(
     assert client.post(url("import-discard", org, batch.pk)).status_code == 302
 
 
+def test_a_check_whose_worker_died_is_failed_by_the_next_worker_and_can_be_discarded(
+    org, coordinator, client_for, tmp_path, django_capture_on_commit_callbacks
+):
+    """The worker running a spreadsheet's check is killed: the worker schedule's lease
+    check (core.tasks.fail_stalled) fails the job and, through "core.job_stalled", the
+    batch too, which would otherwise stay "checking" for good and could not be discarded."""
+    client = client_for(coordinator)
+    batch = uploaded(client, org, write_csv(tmp_path / "a.csv", [["Given name"], ["Anna"]]))
+    with django_capture_on_commit_callbacks(execute=False):  # queued, never run
+        client.post(url("import-mapping", org, batch.pk), {"column_0": "given_name"})
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.CHECKING
+    started = timezone.now()
+    core_tasks.begin(batch.progress_id, task_id="job-of-a-dead-worker")
+    assert client.post(url("import-discard", org, batch.pk)).status_code == 409  # running
+
+    assert core_tasks.fail_stalled(now=started + core_tasks.LEASE - timedelta(seconds=5)) == 0
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.CHECKING  # within the lease: maybe alive
+
+    assert core_tasks.fail_stalled(now=started + core_tasks.LEASE + timedelta(seconds=5)) == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "stopped before it finished" in batch.progress.message
+    assert client.post(url("import-discard", org, batch.pk)).status_code == 302
+
+
 # Files ---------------------------------------------------------------------------------------
 
 

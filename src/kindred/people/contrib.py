@@ -4,9 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.core.declarations import AppContrib, Area, Card, Nav, PersonRef
 from kindred.core.roles import Action
+from kindred.core.tasks import JobStalled
 
 from . import cards, demo
 from .imports import purge_expired
+from .imports.tasks import fail_stalled_import
 from .services import ensure_default_purposes
 
 AUDIT_LABELS = {
@@ -116,6 +118,7 @@ CONTRIB = AppContrib(
     ],
     on_organization_created=[ensure_default_purposes],  # the default consent purposes
     scheduled=[purge_expired],  # uploaded spreadsheets kept at most a day
+    extends={"core.job_stalled": [JobStalled(fail_stalled_import)]},  # a worker died
     extension_points={
         "people.merge_checks": "check(keep, other): raises a DomainError to refuse a merge",
         "people.consent_purposes": "AppPurpose: a purpose an app creates when it needs it",

@@ -92,6 +92,15 @@ def _job(batch_id: int, progress_id: int, language: str, expected: str):
             raise
 
 
+def fail_stalled_import(progress: TaskProgress) -> None:
+    """A check or import whose worker died ("core.job_stalled", in the transaction that
+    fails its progress): the batch is failed too, so it can be checked again or discarded
+    instead of "running" for good. Nothing of it was saved (the import is one transaction)."""
+    ImportBatch.objects.filter(
+        progress_id=progress.pk, status__in=[Status.CHECKING, Status.IMPORTING]
+    ).update(status=Status.FAILED, updated_at=timezone.now())
+
+
 def _reporter(progress_id: int, start: int, end: int, message: str) -> Progress:
     def on_progress(done: int, total: int) -> None:
         core_tasks.report(
