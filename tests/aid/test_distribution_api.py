@@ -147,10 +147,34 @@ def test_send_link_needs_no_body_and_refuses_a_household_without_address(org, si
     assert snapshot(org) == before
 
 
+def test_a_day_s_hours_with_a_utc_offset_are_the_organisation_s_wall_clock_times(call, site):
+    """A day's hours are the site's wall-clock times (Copenhagen here). Sent with an offset
+    they are read as that moment on the day's date, summer time included, and answered
+    without one, as the document says ("10:00:00Z" was a 500 on SQLite, then a 422)."""
+    year = future().year + 1
+    winter = {"site_id": site.pk, "date": f"{year}-01-15", "starts_at": "09:00:00Z"}
+    created = call("post", "/days", {**winter, "ends_at": "10:00:00+00:00"})
+    assert created.status_code == 201, created.json()
+    assert (created.json()["starts_at"], created.json()["ends_at"]) == ("10:00:00", "11:00:00")
+    day_id = created.json()["id"]
+    patched = call("patch", f"/days/{day_id}", {"starts_at": "10:30+01:00"})
+    assert patched.status_code == 200, patched.json()
+    assert patched.json()["starts_at"] == "10:30:00"
+    summer = call("patch", f"/days/{day_id}", {"date": f"{year}-07-15", "starts_at": "08:00Z"})
+    assert summer.json()["starts_at"] == "10:00:00"  # UTC+2 in July
+    with scope(organization=site.organization):
+        day = DistributionDay.objects.get(pk=day_id)
+    assert (str(day.date), day.starts_at.isoformat(), day.ends_at.isoformat()) == (
+        f"{year}-07-15",
+        "10:00:00",
+        "11:00:00",
+    )
+
+
 @pytest.mark.parametrize("method", ["post", "patch"])
-def test_a_day_s_hours_with_a_utc_offset_are_refused(call, site, method):
-    """A day's hours are the site's wall-clock times: "10:00+01:00" used to meet a stored
-    naive time in a comparison (PATCH) or the database (POST), a 500."""
+def test_an_hour_that_falls_on_another_day_in_the_organisation_s_zone_is_refused(
+    call, site, method
+):
     day = {
         "site_id": site.pk,
         "date": future().isoformat(),
@@ -161,12 +185,10 @@ def test_a_day_s_hours_with_a_utc_offset_are_refused(call, site, method):
         created = call("post", "/days", day)
         assert created.status_code == 201, created.json()
         sent = answer(
-            lambda: call("patch", f"/days/{created.json()['id']}", {"starts_at": "10:30+01:00"})
+            lambda: call("patch", f"/days/{created.json()['id']}", {"starts_at": "23:30Z"})
         )
     else:
-        sent = answer(
-            lambda: call("post", "/days", {**day, "starts_at": "10:00Z", "ends_at": "11:00Z"})
-        )
+        sent = answer(lambda: call("post", "/days", {**day, "starts_at": "23:30:00Z"}))
     assert sent.response.status_code == 422, sent.response.json()
     assert sent.response.json()["errors"][0]["field"] == "starts_at"
     assert sent.writes == []

@@ -40,6 +40,11 @@ from django_scopes import scope
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 import kindred.api.api  # noqa: F401 (every router, with its schemas)
 from kindred.core import demo as demo_data
@@ -123,6 +128,7 @@ def demo() -> Demo:
     return Demo(token, paths, foreign, body_tables(orgs[SLUG]))
 
 
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 TALLY = Tally()
 CURRENT: list[Demo] = []  # the running test's demo data, for the hooks below
 
@@ -208,12 +214,14 @@ def current(demo):
     derandomize=True,  # a failure reproduces
 )
 @pytest.mark.django_db(transaction=False)
-def test_api_never_answers_with_a_server_error(case, current):
+def test_api_never_answers_with_a_server_error_nor_unlike_its_document(case, current):
     with transaction.atomic():
         response = case.call(headers={"Authorization": f"Bearer {current.token}"})
         transaction.set_rollback(True)
     TALLY.record(case.operation.label, response.status_code)
     assert response.status_code < 500, response.text
+    # Each answer's status, content type and body as the document says.
+    case.validate_response(response, checks=CONFORMANCE)
     if response.status_code >= 400:
         content_type = response.headers.get("content-type", [""])[0]
         assert content_type.startswith("application/json"), (response.status_code, response.text)

@@ -29,19 +29,42 @@ from .common import ORG, router
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-# A day's hours are the site's wall-clock times, "09:30" or "09:30:00", without a UTC offset
-# (which the JSON Schema format "time" would require: the service refuses one).
+# A day's hours are the site's wall-clock times in the organisation's time zone, answered as
+# "09:30:00", without a UTC offset (which the JSON Schema format "time" would require, so
+# the document gives a pattern instead). They may be sent with one ("08:30:00Z",
+# "09:30+01:00"): the service turns it into the organisation's time on the day's date.
+HOURS = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?"
 LocalTime = Annotated[
     time,
-    WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^{HOURS}$",
+            "description": "Wall-clock time in the organisation's time zone (HH:MM:SS).",
+        }
+    ),
+]
+LocalTimeIn = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^{HOURS}(Z|z|[+-][01][0-9]:?[0-5][0-9])?$",
+            "description": (
+                "Wall-clock time in the organisation's time zone (HH:MM or HH:MM:SS); with a "
+                "UTC offset (Z, +01:00) it is converted to the organisation's time zone on "
+                "the day's date."
+            ),
+        }
+    ),
 ]
 
 
 class DayIn(Schema):
     site_id: Id
     date: Date
-    starts_at: LocalTime
-    ends_at: LocalTime
+    starts_at: LocalTimeIn
+    ends_at: LocalTimeIn
     slot_minutes: int = Field(15, ge=1, le=32000)
     capacity: int = Field(4, ge=1, le=32000)
     note: str = Field("", max_length=300)
@@ -50,8 +73,8 @@ class DayIn(Schema):
 class DayPatch(Schema):
     site_id: Id | None = None
     date: Date | None = None
-    starts_at: LocalTime | None = None
-    ends_at: LocalTime | None = None
+    starts_at: LocalTimeIn | None = None
+    ends_at: LocalTimeIn | None = None
     slot_minutes: int | None = Field(None, ge=1, le=32000)
     capacity: int | None = Field(None, ge=1, le=32000)
     note: str | None = Field(None, max_length=300)

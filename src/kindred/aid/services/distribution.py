@@ -16,6 +16,7 @@ out after commit (services/messaging.py).
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 from collections.abc import Mapping
 from datetime import date as date_type
 from datetime import datetime, time, timedelta
@@ -65,6 +66,21 @@ CODE_LENGTH = 8
 
 
 # Days ----------------------------------------------------------------------------------------
+
+
+def wall_clock(value: Any, *, on: Any, org: Organization, field: str) -> Any:
+    """A day's hours are the site's wall-clock times. A time given with a UTC offset
+    ("10:00:00Z", "09:00+01:00") is read as that moment on the day's date and turned into the
+    organisation's time zone (daylight saving included); one that falls on another date
+    there is refused. Anything else is returned as it came, for `_check_day` to judge."""
+    if not isinstance(value, time) or value.tzinfo is None or not isinstance(on, date_type):
+        return value
+    moment = datetime.combine(on, value).astimezone(zoneinfo.ZoneInfo(org.time_zone))
+    if moment.date() != on:
+        raise Invalid(
+            _("In the organisation's time zone this time falls on another day."), field=field
+        )
+    return moment.time().replace(tzinfo=None)
 
 
 def _check_day(day: DistributionDay) -> None:
@@ -144,6 +160,8 @@ def create_day(
     actor: User | None,
 ) -> DistributionDay:
     """Plan a distribution day at a site."""
+    starts_at = wall_clock(starts_at, on=date, org=org, field="starts_at")
+    ends_at = wall_clock(ends_at, on=date, org=org, field="ends_at")
     day = DistributionDay(
         organization=org,
         site=site,
@@ -194,6 +212,10 @@ def update_day(
     values = dict(values)
     if "note" in values:
         values["note"] = (values["note"] or "").strip()
+    for field in ("starts_at", "ends_at"):
+        if field in values:
+            on = values.get("date", locked.date)
+            values[field] = wall_clock(values[field], on=on, org=org, field=field)
 
     def check(changed: list[str]) -> None:
         if changed:
