@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django_scopes import scopes_disabled
 
 from kindred.aid.models import HelpRequest
-from kindred.aid.views.public import BY_ADDRESS, BY_CONTACT
+from kindred.aid.services.requests.public_limits import BY_ADDRESS, BY_CONTACT
 from kindred.people.models import Person
 from tests.aid.test_public_form import enable_public_form, filled, url
 

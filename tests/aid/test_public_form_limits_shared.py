@@ -17,7 +17,7 @@ from django.db import connection
 from django_scopes import scopes_disabled
 
 from kindred.aid.models import HelpRequest
-from kindred.aid.views.public import BY_ADDRESS
+from kindred.aid.services.requests.public_limits import BY_ADDRESS
 from tests import committing
 from tests.aid.test_public_form import enable_public_form, filled, url
 from tests.conftest import subprocess_database_url

@@ -10,10 +10,9 @@ cached. After a submission the browser is sent to a thank-you page showing the r
 public code (random, kept in the session, not in the address; the number would tell how
 many requests the organisation gets).
 
-Abuse: every POST from one address counts against BY_ADDRESS and every saved request
-against its phone number and e-mail address (BY_CONTACT), in Django's cache so that all
-server processes share the counts; past a limit the form answers 429 with a translated
-message and saves nothing. A hidden field that only programs fill in (the honeypot) is
+Abuse: the rate limits of services/requests/public_limits.py (per address, per phone
+number and e-mail address, shared by every server process); past a limit the form answers
+429 with a translated message and saves nothing. A hidden field that only programs fill in (the honeypot) is
 answered like a success, saving nothing.
 """
 
@@ -31,24 +30,18 @@ from django_scopes import scope, scopes_disabled
 
 from kindred.core.middleware import client_ip
 from kindred.core.models import Organization
-from kindred.core.ratelimit import Limit
 from kindred.core.services import DomainError
 from kindred.people.models import ConsentPurpose
 from kindred.people.services import DEFAULT_PURPOSES, purpose_wording
-from kindred.people.values import normalise_phone
 
 from ..forms.requests import PublicLineForm, PublicRequestForm, filled, line_formset
 from ..models import AidSettings
 from ..services import requests as services
+from ..services.requests import public_limits as limits
 from .requests import _show_error
 
 PUBLIC_LINES = 3
 SESSION_KEY = "kindred_help_reference"
-# Shared by every server process (core/ratelimit.py): each POST from one address counts;
-# a request saved for one phone number or e-mail address counts for that contact.
-BY_ADDRESS = Limit("help-form-address", hits=10, seconds=3600)
-BY_CONTACT = Limit("help-form-contact", hits=3, seconds=24 * 3600)
-RETRY_AFTER = 3600
 
 
 def _open_org(org_slug: str) -> tuple[Organization, AidSettings]:
@@ -102,13 +95,13 @@ def public_request(request: HttpRequest, org_slug: str) -> HttpResponse:
         form.fields["consent"].help_text = ""
         lines = line_formset(PublicLineForm, org=org, data=data, extra=PUBLIC_LINES)
         status = 200
-        limited = request.method == "POST" and not BY_ADDRESS.hit(
-            f"{org.pk}:{client_ip(request) or ''}"
+        limited = request.method == "POST" and not limits.address_allowed(
+            org, client_ip(request) or ""
         )
         if limited:
             status = 429
             form.is_valid()  # bound, so the page keeps what was typed
-            form.add_error(None, _limited_message())
+            form.add_error(None, limits.limited_message())
         elif request.method == "POST":
             status = 400
             form_valid = form.is_valid()
@@ -120,10 +113,16 @@ def public_request(request: HttpRequest, org_slug: str) -> HttpResponse:
             problems = _check_lines(org, form, lines)
             if problems:
                 lines_valid, status = False, problems[0].status  # a rule of the service: 422
-            contacts = _contacts(org, form) if form_valid else []
-            if any(BY_CONTACT.exceeded(c) for c in contacts):
+            contacts = (
+                limits.contact_keys(
+                    org, form.cleaned_data.get("phone") or "", form.cleaned_data.get("email") or ""
+                )
+                if form_valid
+                else []
+            )
+            if limits.contacts_used_up(contacts):
                 status = 429
-                form.add_error(None, _limited_message())
+                form.add_error(None, limits.limited_message())
             elif form_valid and lines_valid:
                 chosen = filled(lines)
                 try:
@@ -137,8 +136,7 @@ def public_request(request: HttpRequest, org_slug: str) -> HttpResponse:
                     _show_error(error, form, lines, [i for i, _line in chosen])
                     status = error.status
                 else:
-                    for contact in contacts:
-                        BY_CONTACT.hit(contact)
+                    limits.count_contacts(contacts)
                     request.session[SESSION_KEY] = help_request.public_code
                     url = reverse("aid:public-request-thanks", kwargs={"org_slug": org.slug})
                     return redirect(f"{url}?lang={language}")
@@ -153,7 +151,7 @@ def public_request(request: HttpRequest, org_slug: str) -> HttpResponse:
         }
         response = _answer(request, "aid/public_request.html", context, language, status)
         if status == 429:
-            response["Retry-After"] = str(RETRY_AFTER)
+            response["Retry-After"] = str(limits.RETRY_AFTER)
         return response
 
 
@@ -169,29 +167,6 @@ def _check_lines(org: Organization, form, lines) -> list[DomainError]:
     for problem in problems:
         _show_error(problem, form, lines, [index for index, _line in ready])
     return list(problems)
-
-
-def _limited_message() -> str:
-    return gettext(
-        "We have received many requests from here in a short time, so this one was not "
-        "sent. Please try again in an hour, or call us."
-    )
-
-
-def _contacts(org: Organization, form) -> list[str]:
-    """The phone number and e-mail address typed, normalised, as rate-limit keys."""
-    keys = []
-    raw = form.cleaned_data.get("phone") or ""
-    try:
-        phone = normalise_phone(raw, org.country)
-    except DomainError:  # refused later, on its field; counted as typed meanwhile
-        phone = "".join(ch for ch in raw if ch.isdigit())
-    if phone:
-        keys.append(f"{org.pk}:phone:{phone}")
-    email = (form.cleaned_data.get("email") or "").strip().lower()
-    if email:
-        keys.append(f"{org.pk}:email:{email}")
-    return keys
 
 
 def public_request_thanks(request: HttpRequest, org_slug: str) -> HttpResponse:
