@@ -319,7 +319,7 @@ def test_failing_rule_shows_on_the_override_field(org, coordinator, client_for):
     response = client.post(url(org, "request-approve", request.pk), {})
     assert response.status_code == 409
     assert response.context["approve_form"].errors["override_reason"]
-    assert response.context["failures"]
+    assert response.context["checks_failed"]
     assert snapshot(org) == before
     response = client.post(url(org, "request-approve", request.pk), {"override_reason": "Fire"})
     assert response.status_code == 302
@@ -448,7 +448,7 @@ def test_approving_an_ineligible_households_request_on_the_page_is_409_and_chang
     before, audits = snapshot(org), audit_count(org)
     response = client_for(coordinator).post(url(org, "request-approve", request.pk), {})
     assert response.status_code == 409
-    [failure] = response.context["failures"]
+    [failure] = response.context["checks_failed"]
     assert failure["passed"] is False
     assert failure["message"].startswith("At most 1 unit of Children")
     assert "has had 0, 2 more asked for." in rows(response)

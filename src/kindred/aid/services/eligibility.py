@@ -80,21 +80,47 @@ NEEDED: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
+class Fix:
+    """What would make a failed rule pass, for a page to link to: "lawful_basis" (record
+    one for `person_id` and `purpose_id`), "head" (the household has no head: its page),
+    "needs" (ask for fewer), "members" (a member missing from the household changes the
+    limit: its page) or "override" (only a coordinator's reason lets it through)."""
+
+    kind: str
+    person_id: int | None = None
+    person_name: str = ""
+    purpose_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Failure:
-    """One active rule the household does not meet, with the translated explanation."""
+    """One active rule's outcome with the translated explanation: failed (what `require`
+    refuses with) unless `passed`, and the `fixes` that would make it pass."""
 
     rule: EligibilityRule
     message: str
+    passed: bool = False
+    fixes: tuple[Fix, ...] = ()
+
+
+Outcome = Failure  # the name used where passed rules are listed too
 
 
 # --- describing rules ---------------------------------------------------------------
 
 
-def _failed(rule: EligibilityRule, facts: str) -> Failure:
+def _failed(rule: EligibilityRule, facts: str, *fixes: Fix) -> Failure:
     return Failure(
         rule=rule,
         message=_("%(rule)s: %(facts)s") % {"rule": describe(rule), "facts": facts},
+        fixes=fixes,
     )
+
+
+def _quantity_fixes(rule: EligibilityRule) -> tuple[Fix, ...]:
+    if rule.scale in (Scale.MEMBER, Scale.CHILD):
+        return (Fix("needs"), Fix("members"))
+    return (Fix("needs"),)
 
 
 # --- evaluating ---------------------------------------------------------------------
@@ -190,6 +216,32 @@ def evaluate(
     counted (their goods are what is being asked for, so pass them in `lines`);
     `counting_visit` says whether the operation is itself a visit (a handout): check
     before creating the Handout row, or it counts twice."""
+    return [
+        outcome
+        for outcome in assess(
+            org=org,
+            household=household,
+            lines=lines,
+            at=at,
+            exclude_request=exclude_request,
+            counting_visit=counting_visit,
+        )
+        if not outcome.passed
+    ]
+
+
+def assess(
+    *,
+    org: Organization,
+    household: Household,
+    lines: Sequence[tuple[ItemType, int]],
+    at: datetime | None = None,
+    exclude_request: HelpRequest | None = None,
+    counting_visit: bool = True,
+) -> list[Outcome]:
+    """Every active rule's outcome, in the rules' order: failed ones as `evaluate`
+    returns them (with their fixes), passed ones described in one sentence. A rule that
+    does not apply (nothing asked for in its category, an incomplete rule) passes."""
     at = at or timezone.now()
     rules = active_rules(org)
     if not rules:
@@ -217,6 +269,7 @@ def evaluate(
                             visits,
                         )
                         % {"count": visits},
+                        Fix("override"),
                     )
                 )
         elif rule.kind in (Kind.CATEGORY_CAP, Kind.SCALED_QUANTITY):
@@ -245,7 +298,7 @@ def evaluate(
                             "household": _noun(rule.scale, units),
                             "asked": asked,
                         }
-                    failures.append(_failed(rule, text))
+                    failures.append(_failed(rule, text, *_quantity_fixes(rule)))
                 continue
             if rule.period_days is None:
                 continue
@@ -278,7 +331,7 @@ def evaluate(
                         "household": _noun(rule.scale, units),
                         **values,
                     }
-                failures.append(_failed(rule, text))
+                failures.append(_failed(rule, text, *_quantity_fixes(rule)))
         elif rule.kind == Kind.REQUIRED_CONSENT:
             if rule.consent_purpose_id is None:
                 continue
@@ -288,7 +341,7 @@ def evaluate(
             if person is None:
                 person = facts.head()
             if person is None:
-                failures.append(_failed(rule, _("this household has no head.")))
+                failures.append(_failed(rule, _("this household has no head."), Fix("head")))
                 continue
             in_force = Consent.objects.filter(
                 organization=org,
@@ -298,10 +351,20 @@ def evaluate(
                 given_at__lte=at,
             ).exists()
             if not in_force:
-                failures.append(
-                    _failed(rule, _("%(person)s has none.") % {"person": person.full_name})
+                fix = Fix(
+                    "lawful_basis",
+                    person_id=person.pk,
+                    person_name=person.full_name,
+                    purpose_id=rule.consent_purpose_id,
                 )
-    return failures
+                failures.append(
+                    _failed(rule, _("%(person)s has none.") % {"person": person.full_name}, fix)
+                )
+    failed = {failure.rule.pk: failure for failure in failures}
+    return [
+        failed.get(rule.pk) or Failure(rule=rule, message=describe(rule), passed=True)
+        for rule in rules
+    ]
 
 
 def explain(failures: Sequence[Failure]) -> list[dict]:

@@ -11,7 +11,7 @@ import re
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -161,6 +161,47 @@ def request_new(request: HttpRequest) -> HttpResponse:
 # Detail and decisions ---------------------------------------------------------------------------
 
 
+def _fix_links(request: HttpRequest, help_request: HelpRequest, fixes, *, can_decide: bool):
+    """(label, URL) for each fix of a failed rule the member may carry out."""
+    org = request.org.slug
+    household = reverse("people:household", args=[org, help_request.household_id])
+    links = []
+    for fix in fixes:
+        if fix.kind == "lawful_basis" and can(request.role, Action.MANAGE_CONSENT):
+            url = reverse("people:consent-new", args=[org, fix.person_id])
+            label = _("Record the lawful basis for %(person)s") % {"person": fix.person_name}
+            links.append((label, f"{url}?purpose={fix.purpose_id}"))
+        elif fix.kind == "head" and can(request.role, Action.MANAGE_PEOPLE):
+            links.append((_("Add the head of the household"), household))
+        elif fix.kind == "members" and can(request.role, Action.VIEW_PEOPLE):
+            links.append((_("Check the household's members"), household))
+        elif (
+            fix.kind == "needs"
+            and can(request.role, Action.SUBMIT_REQUESTS)
+            and help_request.status in services.EDITABLE
+        ):
+            url = reverse("aid:request-lines", args=[org, help_request.pk])
+            links.append((_("Change the needs"), url))
+        elif fix.kind == "override" and can_decide:
+            links.append((_("Give a reason to approve anyway"), "#id_override_reason"))
+    return links
+
+
+def _eligibility(request: HttpRequest, help_request: HelpRequest, *, can_decide: bool) -> list:
+    """Every active rule as approving would find it now: met or not, the reason in plain
+    words, and links to what fixes it (services.eligibility_now: approval's own check)."""
+    return [
+        {
+            "passed": outcome.passed,
+            "message": outcome.message,
+            "links": []
+            if outcome.passed
+            else _fix_links(request, help_request, outcome.fixes, can_decide=can_decide),
+        }
+        for outcome in services.eligibility_now(request=help_request)
+    ]
+
+
 def _detail(
     request: HttpRequest,
     help_request: HelpRequest,
@@ -168,11 +209,13 @@ def _detail(
     approve_form=None,
     reject_form=None,
     close_form=None,
-    failures: list | None = None,
+    refused: bool = False,
     status: int = 200,
 ) -> HttpResponse:
     reviewer = can(request.role, Action.REVIEW_REQUESTS)
     Status = HelpRequest.Status
+    undecided = help_request.status in services.CAN_DECIDE
+    checks = _eligibility(request, help_request, can_decide=reviewer) if undecided else []
     context = {
         "help_request": help_request,
         "figures": queries.line_figures(help_request),
@@ -190,7 +233,10 @@ def _detail(
         "approve_form": approve_form or ApproveForm(),
         "reject_form": reject_form or RejectForm(),
         "close_form": close_form or CloseForm(),
-        "failures": failures or [],
+        "checks": checks,
+        "checks_failed": [check for check in checks if not check["passed"]],
+        # The approval was just refused by a rule: the decision card says which and why.
+        "refused": refused,
         # Pickup: the live booking, and whether staff may book one (goods are reserved).
         "booking": help_request.bookings.filter(status=Booking.Status.BOOKED)
         .select_related("day__site")
@@ -238,14 +284,12 @@ def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
             actor=request.user,
             override_reason=form.cleaned_data["override_reason"],
         )
-    except NotEligible as error:
+    except NotEligible:
         form.add_error(
             "override_reason",
             _("An eligibility rule fails. Give a reason to approve the request anyway."),
         )
-        return _detail(
-            request, help_request, approve_form=form, failures=error.failures, status=409
-        )
+        return _detail(request, help_request, approve_form=form, refused=True, status=409)
     except DomainError as error:
         form_error(form, error)
         return _detail(request, help_request, approve_form=form, status=error.status)

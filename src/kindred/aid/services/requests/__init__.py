@@ -39,7 +39,7 @@ from .registration import (
     submit_public,
     submit_request,
 )
-from .status import approve, check_eligibility, close, reject, start_review
+from .status import approve, check_eligibility, close, eligibility_now, reject, start_review
 
 __all__ = [
     "APPLICANT_FIELDS",
@@ -60,6 +60,7 @@ __all__ = [
     "clean_line",
     "close",
     "create_request",
+    "eligibility_now",
     "line_problems",
     "refresh_status",
     "register_household",

@@ -12,7 +12,7 @@ from kindred.core.services import Invalid
 
 from ...models import HelpRequest, NeedLine, Reservation
 from ..common import AidError
-from ..eligibility import active_rules, describe, explain, require
+from ..eligibility import Outcome, active_rules, assess, describe, explain, require
 from .common import (
     CAN_CLOSE,
     CAN_DECIDE,
@@ -40,6 +40,28 @@ def start_review(*, request: HelpRequest, actor: User | None) -> HelpRequest:
     return request
 
 
+def _open_lines(request: HelpRequest) -> list[tuple]:
+    """What the request still asks for: (item type, units not handed out) per open line."""
+    return [
+        (line.item_type, line.quantity - line.handed_out)
+        for line in NeedLine.objects.filter(request=request, cancelled=False).select_related(
+            "item_type"
+        )
+    ]
+
+
+def eligibility_now(*, request: HelpRequest) -> list[Outcome]:
+    """What approving the request would find now: every active rule, passed or failed with
+    the reason and what would fix it (`eligibility.assess`). The same question, with the
+    same lines, that `check_eligibility` asks when the request is approved; reads only."""
+    return assess(
+        org=request.organization,
+        household=request.household,
+        lines=_open_lines(request),
+        exclude_request=request,
+    )
+
+
 def check_eligibility(
     *, request: HelpRequest, actor: User | None, override_reason: str = ""
 ) -> list[dict]:
@@ -47,16 +69,10 @@ def check_eligibility(
     rule fails and no override reason is given (`eligibility.require` records the
     override when one is). Returns the explanation: every active rule, passed or not, as
     [{"rule", "kind", "passed", "message"}]."""
-    lines = [
-        (line.item_type, line.quantity - line.handed_out)
-        for line in NeedLine.objects.filter(request=request, cancelled=False).select_related(
-            "item_type"
-        )
-    ]
     failures = require(
         org=request.organization,
         household=request.household,
-        lines=lines,
+        lines=_open_lines(request),
         actor=actor,
         request=request,
         override_reason=override_reason,
