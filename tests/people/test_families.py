@@ -5,6 +5,7 @@ errors on the row they are about) and the API; another organisation sees none of
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -365,3 +366,13 @@ def test_the_api_registers_a_family_and_names_the_member_of_an_error(org, coordi
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == ["members.1.national_id"]
     assert snapshot(org) == before
+
+
+def test_each_members_leaving_date_has_a_visible_label(client, org, coordinator):
+    household = register(org, coordinator, mother_and_two(org))
+    client.force_login(coordinator)
+    page = reverse("people:household", kwargs={"org_slug": org.slug, "household_id": household.pk})
+    html = client.get(page).content.decode()
+    labels = re.findall(r'<label for="left_on-\d+"( class="[^"]*")?>', html)
+    assert len(labels) == 3 and not any("visually-hidden" in extra for extra in labels)
+    assert html.count('aria-describedby="left_on-') == 3
