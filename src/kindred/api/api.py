@@ -10,12 +10,14 @@ from kindred.privacy.api import router as privacy_router
 
 from . import errors
 from .auth import auth
+from .reference import ApiReference
 
 api = NinjaAPI(
     title="Kindred API",
     version="1",
     urls_namespace="api",
     auth=auth,
+    docs=ApiReference(),  # our own accessible page at /api/v1/docs (ADR 0024)
     description=(
         "Kindred's JSON API. Authenticate with a personal API token "
         "(`Authorization: Bearer kdr_…`), created under *API tokens* in the web app; a token "
