@@ -26,15 +26,23 @@ class PagePagination(PaginationBase):
         pages: int
 
     def paginate_queryset(self, queryset, pagination: Input, request, **params):
-        count = self._items_count(queryset)
-        pages = max(1, math.ceil(count / pagination.page_size))
+        size = pagination.page_size
+        start = (pagination.page - 1) * size
+        # One row more than the page: when it does not come back, this page is the last one
+        # and the count is known without a second query (most lists fit on one page); only
+        # a full page, or a page past the end, asks the database to count.
+        rows = list(queryset[start : start + size + 1])
+        if len(rows) <= size and (rows or start == 0):
+            count = start + len(rows)
+        else:
+            count = self._items_count(queryset)
+        pages = max(1, math.ceil(count / size))
         if pagination.page > pages:  # page 1 of an empty list is fine: pages is at least 1
             raise HttpError(404, _("This page does not exist."))
-        start = (pagination.page - 1) * pagination.page_size
         return {
-            "items": list(queryset[start : start + pagination.page_size]),
+            "items": rows[:size],
             "count": count,
             "page": pagination.page,
-            "page_size": pagination.page_size,
+            "page_size": size,
             "pages": pages,
         }
