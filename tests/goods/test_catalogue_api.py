@@ -7,7 +7,7 @@ from django_scopes import scope
 
 from kindred.goods.catalogue import builtin_name
 from kindred.goods.models import Category, Location
-from tests.api.test_api import Api, assert_audited, field_errors
+from tests.api.test_api import Api, assert_audited, field_errors, in_language
 from tests.conftest import api_token, item_type, make_location, make_site, snapshot, stock
 
 pytestmark = pytest.mark.django_db
@@ -147,6 +147,115 @@ def test_another_organisations_item_type_is_not_found(org, other_org, as_admin):
     response = as_admin.patch(f"{ORG}/item-types/{foreign.pk}", {"hidden": True})
     assert response.status_code == 404
     assert snapshot(other_org) == before
+
+
+# Codes of your own item types --------------------------------------------------------------
+
+
+def _codes(api) -> dict[str, str]:
+    body = api.get(ORG + "/catalogue").json()
+    return {t["code"]: t["name"] for c in body["categories"] for t in c["item_types"]}
+
+
+def test_an_item_type_gets_a_code_when_added_and_changed(org, as_admin):
+    toys = _category(org, "toys-school")
+    response = as_admin.post(
+        ORG + "/item-types", {"category_id": toys.pk, "name": "Kite", "code": " KITE-1 "}
+    )
+    assert response.status_code == 201, response.content
+    kite = response.json()
+    assert kite["code"] == "KITE-1"
+    assert _codes(as_admin)["KITE-1"] == "Kite"
+    assert_audited(org, "catalogue.item_type_added")
+
+    response = as_admin.patch(f"{ORG}/item-types/{kite['id']}", {"code": "kite-2"})
+    assert response.json()["code"] == "kite-2"
+    assert_audited(org, "catalogue.item_type_changed")
+    # The name of a type of one's own stays its own: an empty name is still refused.
+    response = as_admin.patch(f"{ORG}/item-types/{kite['id']}", {"name": ""})
+    assert response.status_code == 422 and "name" in field_errors(response)
+    response = as_admin.patch(f"{ORG}/item-types/{kite['id']}", {"code": None})
+    assert response.json()["code"] == ""
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "message"),
+    [
+        ("kite", 409, "Another item type already has this code."),
+        ("KITE", 409, "Another item type already has this code."),  # case is ignored
+        ("toy", 409, "This code belongs to a built-in item type; choose another."),
+        ("two words", 422, None),
+        ("x" * 61, 422, None),
+    ],
+)
+def test_a_taken_reserved_or_malformed_code_is_refused(org, as_admin, code, status, message):
+    toys = _category(org, "toys-school")
+    first = as_admin.post(
+        ORG + "/item-types", {"category_id": toys.pk, "name": "Kite", "code": "kite"}
+    )
+    assert first.status_code == 201
+    before = snapshot(org)
+    response = as_admin.post(
+        ORG + "/item-types",
+        {"category_id": toys.pk, "name": "Big kite", "code": code},
+        HTTP_ACCEPT_LANGUAGE="da",
+    )
+    assert response.status_code == status, response.content
+    errors = field_errors(response)
+    assert "code" in errors
+    if message:
+        assert errors["code"] == in_language("da", message)
+    assert snapshot(org) == before
+    # The same through a change of another type.
+    other = as_admin.post(ORG + "/item-types", {"category_id": toys.pk, "name": "Yo-yo"}).json()
+    response = as_admin.patch(f"{ORG}/item-types/{other['id']}", {"code": code})
+    assert response.status_code == status and "code" in field_errors(response)
+    assert as_admin.get(ORG + "/catalogue").status_code == 200
+    assert (
+        next(
+            t["code"]
+            for c in as_admin.get(ORG + "/catalogue").json()["categories"]
+            for t in c["item_types"]
+            if t["id"] == other["id"]
+        )
+        == ""
+    )
+
+
+def test_a_built_in_type_keeps_its_code(org, as_admin):
+    jacket = item_type(org, "child-winter-jacket")
+    before = snapshot(org)
+    response = as_admin.patch(f"{ORG}/item-types/{jacket.pk}", {"code": "my-jacket"})
+    assert response.status_code == 409
+    assert field_errors(response)["code"] == "A built-in item type keeps its code."
+    assert snapshot(org) == before
+    # Sending its own code back changes nothing and is fine.
+    response = as_admin.patch(f"{ORG}/item-types/{jacket.pk}", {"code": "child-winter-jacket"})
+    assert response.status_code == 200
+
+
+def test_codes_are_per_organisation_and_not_seen_by_another(org, other_org, admin, outsider):
+    mine, theirs = api_as(org, admin), api_as(other_org, outsider)
+    toys = _category(org, "toys-school")
+    their_toys = _category(other_org, "toys-school")
+    kite = mine.post(ORG + "/item-types", {"category_id": toys.pk, "name": "Kite", "code": "k1"})
+    assert kite.status_code == 201
+    other_path = "/organizations/other/goods"
+    assert "k1" not in {
+        t["code"]
+        for c in theirs.get(other_path + "/catalogue").json()["categories"]
+        for t in c["item_types"]
+    }
+    # Another organisation may use the same code for its own type …
+    response = theirs.post(
+        other_path + "/item-types", {"category_id": their_toys.pk, "name": "Drake", "code": "k1"}
+    )
+    assert response.status_code == 201, response.content
+    # … and can neither read nor change ours.
+    kite_id = kite.json()["id"]
+    assert theirs.patch(f"{other_path}/item-types/{kite_id}", {"code": "x"}).status_code == 404
+    assert mine.get(ORG + "/catalogue").status_code == 200
+    assert _codes(mine)["k1"] == "Kite"
 
 
 def test_a_volunteer_reads_the_catalogue_but_cannot_add_to_it(org, volunteer):

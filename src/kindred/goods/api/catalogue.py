@@ -37,7 +37,10 @@ MAX_ID = 2**63 - 1
 
 class ItemTypeOut(Schema):
     id: int
-    code: str = Field(..., description="Built-in types' stable code; empty for your own types.")
+    code: str = Field(
+        ...,
+        description="Built-in types' fixed code, or the code you gave your own type; may be empty.",
+    )
     name: str = Field(..., description="In the caller's language for built-in types.")
     category_id: int
     size_system: SizeSystemName
@@ -71,9 +74,17 @@ class CatalogueFilter(Schema):
     include_hidden: bool = Field(True, description="Include hidden categories and item types.")
 
 
+CODE_DESCRIPTION = (
+    "Your own code for the type (letters, digits, - and _; at most 60), unique in the "
+    "organisation ignoring case (409 when taken). Built-in types' codes are fixed and "
+    "reserved: they give a built-in type its name in every language."
+)
+
+
 class ItemTypeIn(Schema):
     category_id: int = Field(..., ge=1, le=MAX_ID)
     name: str = Field(..., min_length=1, max_length=100)
+    code: str = Field("", max_length=60, description=CODE_DESCRIPTION)
     size_system: SizeSystemName = "none"
     unit: UnitName = "piece"
     fit: FitName = ""
@@ -86,6 +97,9 @@ class ItemTypeIn(Schema):
 
 class ItemTypePatch(Schema):
     category_id: int | None = Field(None, ge=1, le=MAX_ID)
+    code: str | None = Field(
+        None, max_length=60, description=CODE_DESCRIPTION + ' "" or null removes it.'
+    )
     name: str | None = Field(
         None, max_length=100, description='"" gives a built-in type its built-in name back.'
     )
@@ -266,8 +280,9 @@ def item_type_update(request: HttpRequest, slug: str, item_type_id: int, payload
         if category_id is None:
             raise Invalid(_("Choose a category."), field="category_id")
         values["category"] = _category(org, category_id)
-    if "name" in values and values["name"] is None:
-        values["name"] = ""
+    for field in ("name", "code"):
+        if field in values and values[field] is None:
+            values[field] = ""
     services.update_item_type(org=org, item_type=item_type, values=values, actor=request.user)
     return _item_type_detail(org, item_type.pk)
 

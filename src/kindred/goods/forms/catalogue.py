@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.core.models import Site
 
-from ..catalogue import builtin_name
+from ..catalogue import DEFAULT_TYPES, builtin_name
 from ..models import Category, ItemType, Location
 from ..queries.catalogue import category_tree, parent_choices
 from ..services.catalogue import MANUAL_KINDS
@@ -161,7 +161,7 @@ class ItemTypeForm(forms.Form):
         _set_tree_choices(self.fields["category"], category_tree(org))
         self.fields["fit"].choices = ItemType.Fit.choices
         self.fields["age"].choices = ItemType.Age.choices
-        if item_type is not None and item_type.code:
+        if item_type is not None and item_type.code in DEFAULT_TYPES:
             self.fields["name"].help_text = _(
                 "Leave empty to use the built-in name, shown in each reader's language: %(name)s."
             ) % {"name": _builtin(item_type.code)}

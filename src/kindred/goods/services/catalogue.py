@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kindred.core import audit
@@ -29,7 +29,7 @@ from kindred.core.services import (
 )
 from kindred.people.models import search_key
 
-from ..catalogue import DEFAULT, default_value
+from ..catalogue import DEFAULT, DEFAULT_TYPES, default_value
 from ..models import Category, ItemType, Location, Movement, StockBalance
 from ..sizes import SizeSystem
 from .common import StockError
@@ -37,6 +37,7 @@ from .common import StockError
 CATEGORY_FIELDS = ("name", "parent", "hidden", "position")
 ITEM_TYPE_FIELDS = (
     "category",
+    "code",
     "name",
     "size_system",
     "unit",
@@ -198,8 +199,36 @@ def update_category(
 # Item types --------------------------------------------------------------------------------
 
 
+def _check_code(org: Organization, item_type: ItemType, old_code: str) -> None:
+    """An item type's own code: optional, unique in the organisation (ignoring case). The
+    built-in types' codes are fixed: the code is what gives a built-in type its name in
+    every language, what the default catalogue is completed by, and what sorting finds
+    "unsorted textiles" by — so a built-in type keeps its code, and no other type may take
+    one of those codes (even one this organisation has not got)."""
+    if item_type.code == old_code:
+        return
+    if old_code in DEFAULT_TYPES:
+        raise Conflict(_("A built-in item type keeps its code."), field="code")
+    if item_type.code in DEFAULT_TYPES:
+        raise Conflict(
+            _("This code belongs to a built-in item type; choose another."), field="code"
+        )
+    others = ItemType.objects.filter(organization=org, code__iexact=item_type.code)
+    if item_type.code and others.exclude(pk=item_type.pk).exists():
+        raise Conflict(_("Another item type already has this code."), field="code")
+
+
+def _save_item_type(item_type: ItemType, **kwargs: Any) -> None:
+    """Save; two requests giving two types the same code at once: the second gets a 409."""
+    try:
+        with transaction.atomic():
+            item_type.save(**kwargs)
+    except IntegrityError as error:
+        raise Conflict(_("Another item type already has this code."), field="code") from error
+
+
 def _check_item_type(org: Organization, item_type: ItemType) -> None:
-    if not item_type.code and not item_type.name:
+    if not item_type.name and item_type.code not in DEFAULT_TYPES:
         raise Invalid(_("Give the item type a name."), field="name")
     if item_type.category.organization_id != org.pk:
         raise Invalid(_("Choose a category of this organisation."), field="category")
@@ -250,11 +279,14 @@ def create_item_type(*, org: Organization, values: Mapping[str, Any], actor: Use
     category = values.pop("category", None)
     if category is None:
         raise Invalid(_("Choose a category."), field="category")
+    if isinstance(values.get("code"), str):
+        values["code"] = values["code"].strip()
     item_type = ItemType(organization=org, category=category)
     apply_values(item_type, values, ITEM_TYPE_FIELDS)
     validate_fields(item_type, [f for f in ITEM_TYPE_FIELDS if f != "category"])
+    _check_code(org, item_type, "")
     _check_item_type(org, item_type)
-    item_type.save()
+    _save_item_type(item_type)
     _audit_created(org, actor, "catalogue.item_type_added", item_type, ITEM_TYPE_FIELDS)
     return item_type
 
@@ -268,10 +300,14 @@ def update_item_type(
     age. Its size system and unit are fixed once stock has been recorded in it: the
     recorded sizes and quantities would no longer mean what they meant."""
     item_type = _locked(ItemType, org, item_type.pk)
+    old_code = item_type.code
     values = dict(values)
     _clean_name(values)
+    if isinstance(values.get("code"), str):
+        values["code"] = values["code"].strip()
 
     def check(changed: list[str]) -> None:
+        _check_code(org, item_type, old_code)
         _check_fixed_once_stocked(item_type, changed)
         _check_item_type(org, item_type)
 
@@ -284,6 +320,7 @@ def update_item_type(
         action="catalogue.item_type_changed",
         validate=[f for f in ITEM_TYPE_FIELDS if f != "category"],
         check=check,
+        save=lambda changed: _save_item_type(item_type, update_fields=changed),
     )
     return item_type
 
