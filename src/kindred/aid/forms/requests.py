@@ -40,6 +40,18 @@ class _OrgForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def readable_phone(org, raw: str) -> str:
+    """The number as typed, if it can be read for the organisation's country (the service
+    checks it again when it registers the person): its error shows together with every
+    other, not in a second round."""
+    if org is not None:
+        try:
+            normalise_phone(raw, org.country)
+        except Invalid as error:
+            raise forms.ValidationError(error.message, code="invalid") from None
+    return raw
+
+
 class RequestFilterForm(forms.Form):
     """The list's filters; a bad value is ignored, not an error."""
 
@@ -121,6 +133,9 @@ class RequestForm(_OrgForm):
         ).order_by("name")
         for name in self.NEW_HOUSEHOLD:
             self.fields[name].widget.attrs["data-new-household"] = "1"
+
+    def clean_phone(self) -> str:
+        return readable_phone(self.org, self.cleaned_data.get("phone") or "")
 
     def clean(self):
         data = super().clean()
@@ -332,16 +347,7 @@ class PublicRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_phone(self) -> str:
-        """The number as typed, if it can be read for the organisation's country (the
-        service checks it again when it registers the person): its error shows together
-        with every other, not in a second round."""
-        raw = self.cleaned_data.get("phone") or ""
-        if self.org is not None:
-            try:
-                normalise_phone(raw, self.org.country)
-            except Invalid as error:
-                raise forms.ValidationError(error.message, code="invalid") from None
-        return raw
+        return readable_phone(self.org, self.cleaned_data.get("phone") or "")
 
     def clean(self):
         data = super().clean()
