@@ -127,7 +127,7 @@ def test_item_type_history_shows_stock_per_location_and_its_movements(
     body = response.content.decode()
     assert response.status_code == 200
     assert "Lageret · Bin 1" in body and "Lageret · Shelf A" in body
-    assert "Total: 6 units" in body
+    assert "Total: 6 pieces (6 pieces available)" in body
     assert "3 movements" in body  # two intakes and the transfer; not the toys
 
 
@@ -174,7 +174,7 @@ def test_stock_at_page_shows_the_end_of_the_chosen_day(org, fundraiser, client_f
     day = (timezone.localdate() - timedelta(days=1)).isoformat()
     client = client_for(fundraiser)
     body = client.get(page("stock-at", org, date=day)).content.decode()
-    assert "Total: 4 units" in body and "Lageret · Shelf A" in body
+    assert "Total: 4 pieces;" in body and "Lageret · Shelf A" in body
     assert "Bin 1" not in body
     assert client.get(page("stock-at", org)).status_code == 200
     future = (timezone.localdate() + timedelta(days=3)).isoformat()
