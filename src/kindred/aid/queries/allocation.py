@@ -426,8 +426,8 @@ def proposal(run: AllocationRun, *, search: str = "", show: str = "") -> list[Ho
             found = households[household.pk] = HouseholdProposal(household.pk, household.label)
         if need.request.reference not in found.requests:
             found.requests.add(need.request.reference)
-            if decided is not None:
-                pickup = (sites.get(decided.get(need.request_id)), sources.get(need.request_id))
+            if decided is not None and need.request_id in decided:
+                pickup = (sites.get(decided[need.request_id]), sources.get(need.request_id))
                 if pickup not in found.pickups:
                     found.pickups.append(pickup)
         return found
