@@ -112,8 +112,16 @@ CONTRIB = AppContrib(
         ],
         "core.job_stalled": [JobStalled(fail_stalled_run)],
         "goods.ledger_documents": [
-            LedgerDocument("reservation", Reservation, "aid:reservation", "reservation_id"),
-            LedgerDocument("handout", Handout, "aid:station-handout", "handout_id"),
+            LedgerDocument(
+                "reservation",
+                Reservation,
+                "aid:reservation",
+                "reservation_id",
+                Action.VIEW_DISTRIBUTION,
+            ),
+            LedgerDocument(
+                "handout", Handout, "aid:station-handout", "handout_id", Action.HAND_OUT
+            ),
         ],
     },
 )

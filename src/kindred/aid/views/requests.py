@@ -19,6 +19,7 @@ from kindred.core.roles import Action, can
 from kindred.core.scoping import org_view
 from kindred.core.services import DomainError
 from kindred.core.views.helpers import form_error, paginate
+from kindred.people.queries.household import visible_households
 
 from ..forms.requests import (
     ApproveForm,
@@ -245,6 +246,12 @@ def _detail(
         and help_request.status == Status.FULFILLING,
         "can_see_days": can(request.role, Action.VIEW_DISTRIBUTION),
         "pickup": pickup_queries.pickup_site(request.org, help_request),
+        # Linked only when the member may open it: a referrer sees only the households
+        # they registered (the demo's referrer asked for one registered by a coordinator).
+        "household_link": can(request.role, Action.VIEW_PEOPLE)
+        and visible_households(request.org, request.membership)
+        .filter(pk=help_request.household_id)
+        .exists(),
     }
     return render(request, "aid/request_detail.html", context, status=status)
 

@@ -110,7 +110,7 @@ def _movement_page(request: HttpRequest, form: MovementFilterForm, **fixed):
     org = request.org
     f = form.movement_filter(org, **fixed)
     page = paginate(request, q.movements(org, f, oldest_first=form.oldest_first()))
-    page.object_list = q.attach_documents(org, list(page.object_list))
+    page.object_list = q.attach_documents(org, list(page.object_list), request.role)
     return page, f
 
 

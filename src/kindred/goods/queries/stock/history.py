@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from kindred.core import declarations
 from kindred.core.models import Organization
+from kindred.core.roles import can
 
 from ...models import (
     Movement,
@@ -91,6 +92,7 @@ class LedgerDocument:
     model: type
     url_name: str
     url_kwarg: str
+    action: str | None = None  # what a member needs to open its page (None: who sees stock)
 
 
 def documents() -> dict[str, LedgerDocument]:
@@ -104,9 +106,12 @@ def document_url(org_slug: str, document_type: str, document_id: int | None) -> 
     return reverse(target.url_name, kwargs={"org_slug": org_slug, target.url_kwarg: document_id})
 
 
-def attach_documents(org: Organization, rows: list[Movement]) -> list[Movement]:
+def attach_documents(
+    org: Organization, rows: list[Movement], role: str | None = None
+) -> list[Movement]:
     """Give each movement `document_ref` (R-12, T-3, …) and `document_url` (or None): one
-    query per kind of document on the page, never one per row."""
+    query per kind of document on the page, never one per row. A document whose page the
+    member's `role` may not open (a fundraiser and a reservation) gets no link."""
     known = documents()
     wanted: dict[str, set[int]] = defaultdict(set)
     for m in rows:
@@ -119,7 +124,11 @@ def attach_documents(org: Organization, rows: list[Movement]) -> list[Movement]:
             references[(document_type, doc.pk)] = doc.reference
     for m in rows:
         m.document_ref = references.get((m.document_type, m.document_id or 0), "")
+        target = known.get(m.document_type)
+        allowed = target is not None and (target.action is None or can(role, target.action))
         m.document_url = (
-            document_url(org.slug, m.document_type, m.document_id) if m.document_ref else None
+            document_url(org.slug, m.document_type, m.document_id)
+            if m.document_ref and allowed
+            else None
         )
     return rows
