@@ -10,6 +10,7 @@ action — the same `roles.can()` table as the pages.
 
 from __future__ import annotations
 
+import weakref
 from functools import wraps
 
 from django.conf import settings
@@ -39,10 +40,12 @@ class _TokenQuery:
     so timing reveals nothing about the token), not revoked, its owner active, with the
     owner's membership in the token's organisation (LEFT JOIN: none when no longer a
     member). Values go through each field's database converters, as the ORM's would.
+    Written once per database connection (each thread has its own: the converters are the
+    connection's own methods).
     """
 
     def __init__(self) -> None:
-        self._compiled: dict[str, tuple[str, list]] = {}
+        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     @staticmethod
     def _parts() -> list[tuple[type[models.Model], str]]:
@@ -89,9 +92,9 @@ class _TokenQuery:
 
     def __call__(self, token_hash: str) -> ApiToken | None:
         connection = connections[ApiToken.objects.db]
-        compiled = self._compiled.get(connection.vendor)
+        compiled = self._compiled.get(connection)
         if compiled is None:
-            compiled = self._compiled[connection.vendor] = self._compile(connection)
+            compiled = self._compiled[connection] = self._compile(connection)
         sql, plan = compiled
         with connection.cursor() as cursor:
             cursor.execute(sql, [token_hash, True])
