@@ -24,6 +24,8 @@ from tests.conftest import api_token
 World = Any  # test_permissions.World
 
 ORG_API_PREFIX = "/organizations/{slug}"
+# Not an object (every API body is one), with a value no field takes.
+INVALID_BODY = [{"name": ["not", "text"]}, True, 0.5]
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,12 @@ class Endpoint:
 
     def refused(self) -> Endpoint:
         """The request as sent where it must be refused. A page's form is not sent: the
-        permission decorator answers before the form is read. An API body is, on the ghost
-        world: django-ninja validates the body's shape before the decorator runs."""
-        return replace(self, data=None) if self.kind == "page" else self
+        permission decorator answers before the form is read. An API operation that takes a
+        body gets one it would refuse (INVALID_BODY): the permission is checked before the
+        input is read (kindred.api.contract), so the answer is 403, not 422."""
+        if self.kind == "page":
+            return replace(self, data=None)
+        return replace(self, data=lambda w: INVALID_BODY) if self.data else self
 
     def url(self, world: World) -> str:
         if self.kind == "page":

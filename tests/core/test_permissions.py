@@ -1192,6 +1192,22 @@ def test_each_role_is_refused_what_the_permission_table_denies(role, endpoint, c
         assert sent.response.json()["errors"] == []
 
 
+WITH_BODY = [e for e in API if e.data is not None]
+
+
+@pytest.mark.parametrize("endpoint", WITH_BODY, ids=[str(e) for e in WITH_BODY])
+def test_the_refused_body_is_one_an_allowed_role_gets_a_422_for(endpoint, cast, doors):
+    """403 before 422: the body every refusal above sends is invalid, and a role that may
+    use the operation is told so (the ghost world's ids are never looked up)."""
+    role = next(role for role in Role if can(role, endpoint.action))
+    user = getattr(cast, role.value)
+
+    sent = _sent(endpoint.refused(), doors[user.pk], GhostWorld(cast.org), "token")
+
+    assert sent.response.status_code == 422, sent.response.content[:500]
+    assert sent.writes == []
+
+
 OUTSIDER_CASES = [(e, "session") for e in PAGES] + [
     (e, auth) for e in API for auth in ("token", "session")
 ]

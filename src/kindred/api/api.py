@@ -8,7 +8,7 @@ from kindred.goods.api import router as goods_router
 from kindred.people.api import router as people_router
 from kindred.privacy.api import router as privacy_router
 
-from . import errors
+from . import contract, errors
 from .auth import auth
 from .reference import ApiReference
 
@@ -37,3 +37,5 @@ api.add_router("/", people_router)
 api.add_router("/", privacy_router)
 api.add_router("/", goods_router)
 api.add_router("/", aid_router)
+# After every router: each operation checks permission before input, and strict types.
+contract.install(api)

@@ -35,8 +35,20 @@ def _message(error: dict) -> str:
         return _("The value is too small.")
     if kind in {"less_than_equal", "less_than"}:
         return _("The value is too large.")
-    if kind in {"json_invalid", "model_attributes_type", "dict_type"}:
+    if kind == "json_invalid":
         return _("The request body is not valid JSON.")
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return _("Send an object with the fields described.")
+    if kind == "list_type":
+        return _("Send a list.")
+    if kind in {"decimal_type", "decimal_parsing", "float_type", "float_parsing"}:
+        return _("Enter a number.")
+    if kind.startswith("datetime_") or kind == "timezone_aware":
+        return _("Enter a date and time in ISO 8601 (2026-05-31T18:00:00+02:00).")
+    if kind.startswith("date_"):
+        return _("Enter a date in ISO 8601 (2026-05-31).")
+    if kind.startswith("time_"):
+        return _("Enter a time (18:00).")
     if kind == "value_error" and "email" in str(error.get("msg", "")).lower():
         return _("Enter a valid e-mail address.")
     if kind in {"string_type"}:
