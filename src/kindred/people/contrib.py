@@ -15,6 +15,7 @@ AUDIT_LABELS = {
     "person.created": _("Person registered"),
     "person.updated": _("Person changed"),
     "person.identity_revealed": _("Identity number revealed"),
+    "person.identity_number_held": _("Identity number held for review: another person has it"),
     "person.viewed": _("Record opened"),
     "person.merged": _("Records merged"),
     "person.duplicate_dismissed": _("Marked as different people"),

@@ -282,6 +282,7 @@ def person_update(request: HttpRequest, slug: str, person_id: int, payload: Pers
         values=payload.dict(exclude_unset=True, exclude={"national_id"}),
         actor=request.user,
         national_id=_national_id(payload.national_id),
+        membership=request.membership,
     )
 
 

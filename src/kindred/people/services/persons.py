@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from kindred.core import audit
-from kindred.core.models import AuditEntry, Organization, User
+from kindred.core.models import AuditEntry, Membership, Organization, User
+from kindred.core.roles import OWN_RECORDS_ONLY
 from kindred.core.services import (
     Conflict,
     Invalid,
@@ -33,6 +34,7 @@ from ..models import (
     PersonKey,
     search_key,
 )
+from ..queries.person import visible_persons
 from ..values import identity_message, match_record, normalise_phone
 
 PERSON_FIELDS = (
@@ -80,7 +82,19 @@ def _clean_person_values(org: Organization, values: Mapping[str, Any]) -> dict[s
     return values
 
 
-def _set_national_id(org: Organization, person: Person, country: str, number: str) -> None:
+def _set_national_id(
+    org: Organization,
+    person: Person,
+    country: str,
+    number: str,
+    membership: Membership | None = None,
+) -> Person | None:
+    """Validate and record the number. Already registered for another person: a 409 —
+    unless the member may see only their own records (a referrer) and that person is not
+    one of them. Then "already registered" would tell them the number exists, which is what
+    keeping the lookup from them is for (ADR 0023): the number is recorded as for any other
+    person, without the blind index that makes it unique and findable, and the person it
+    is registered for is returned, for the caller's audit entry that staff review."""
     try:
         compact = identity.normalise(country, number)
     except identity.IdentityError as error:
@@ -96,17 +110,36 @@ def _set_national_id(org: Organization, person: Person, country: str, number: st
     clash = Person.objects.filter(organization=org, national_id_index__in=indexes)
     if person.pk:
         clash = clash.exclude(pk=person.pk)
-    if clash.exists():
+    other = clash.first()
+    hidden = (
+        other is not None
+        and membership is not None
+        and membership.role in OWN_RECORDS_ONLY
+        and not visible_persons(org, membership).filter(pk=other.pk).exists()
+    )
+    if other is not None and not hidden:
         raise Conflict(
             _("A person with this identity number is already registered."), field="national_id"
         )
     person.national_id_country = country.upper()
     person.national_id_ciphertext = identity.encrypt(current, compact, context=context)
-    person.national_id_index = indexes[0]
+    person.national_id_index = "" if hidden else indexes[0]
     if not person.birth_date:
         person.birth_date = identity.birth_date(country, compact)
         if person.birth_date:
             person.birth_year = person.birth_date.year
+    return other if hidden else None
+
+
+def _log_held_number(org: Organization, person: Person, other: Person | None, actor) -> None:
+    if other is not None:
+        audit.log(
+            org=org,
+            actor=actor,
+            action="person.identity_number_held",
+            obj=person,
+            changes={"registered_for": [None, other.pk]},
+        )
 
 
 @transaction.atomic
@@ -116,13 +149,17 @@ def create_person(
     values: Mapping[str, Any],
     actor: User | None,
     national_id: tuple[str, str] | None = None,
+    membership: Membership | None = None,
 ) -> Person:
-    """Register a person. `national_id` is (country, number) and is validated per country."""
+    """Register a person. `national_id` is (country, number) and is validated per country;
+    `membership`, the registering member's, decides how a number already registered is
+    answered (`_set_national_id`)."""
     person = Person(organization=org, created_by=actor)
     apply_values(person, _clean_person_values(org, values), PERSON_FIELDS)
     validate_fields(person, PERSON_FIELDS)
+    held = None
     if national_id and national_id[1].strip():
-        _set_national_id(org, person, *national_id)
+        held = _set_national_id(org, person, *national_id, membership=membership)
     person.search_name = search_key(person.given_name, person.preferred_name, person.family_name)
     try:
         with transaction.atomic():
@@ -145,6 +182,7 @@ def create_person(
         changes=changes,
         sensitive=SENSITIVE,
     )
+    _log_held_number(org, person, held, actor)
     return person
 
 
@@ -157,10 +195,13 @@ def register_person(
     national_id: tuple[str, str] | None = None,
     household: Household | None = None,
     relation: str = "",
+    membership: Membership | None = None,
 ) -> Person:
     """Register a person and, optionally, make them a member of `household` at once.
     Both happen or neither: a refused membership leaves no half-registered person."""
-    person = create_person(org=org, values=values, actor=actor, national_id=national_id)
+    person = create_person(
+        org=org, values=values, actor=actor, national_id=national_id, membership=membership
+    )
     if household is not None:
         add_to_household(
             org=org, household=household, person=person, relation=relation, actor=actor
@@ -176,16 +217,19 @@ def update_person(
     values: Mapping[str, Any],
     actor: User | None,
     national_id: tuple[str, str] | None = None,
+    membership: Membership | None = None,
 ) -> Person:
-    """Change a person's details; `national_id` (country, number) replaces the number."""
+    """Change a person's details; `national_id` (country, number) replaces the number
+    (`membership` as for `create_person`)."""
     person = Person.objects.select_for_update().get(pk=person.pk, organization=org)
     refuse_if_anonymised(person)
     before = audit.snapshot(person, PERSON_FIELDS)
     changed = apply_values(person, _clean_person_values(org, values), PERSON_FIELDS)
     validate_fields(person, PERSON_FIELDS)
     identity_fields = []
+    held = None
     if national_id is not None and national_id[1].strip():
-        _set_national_id(org, person, *national_id)
+        held = _set_national_id(org, person, *national_id, membership=membership)
         identity_fields = [
             "national_id_country",
             "national_id_ciphertext",
@@ -209,6 +253,7 @@ def update_person(
         changes=changes,
         sensitive=SENSITIVE,
     )
+    _log_held_number(org, person, held, actor)
     return person
 
 

@@ -74,4 +74,4 @@ def register(*, org: Organization, membership: Membership, command: RegisterPers
     if command.merge_into_id is not None:
         keep = _merge_target(org, membership, command.merge_into_id)
         return register_person_into(keep=keep, **common)
-    return register_person(**common)
+    return register_person(**common, membership=membership)

@@ -114,6 +114,7 @@ def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpRespo
                     values=values,
                     actor=request.user,
                     national_id=form.national_id_value(),
+                    membership=request.membership,
                 )
         except DomainError as error:
             form_error(form, error)
