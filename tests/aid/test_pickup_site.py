@@ -409,3 +409,23 @@ def test_another_organisations_site_cannot_be_the_pickup_site(org, other_org, co
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "pickup_site_id"
     assert snapshot(org) == before
+
+
+def test_a_station_without_a_chosen_site_takes_the_bookings_site(
+    org, site, intake, shelves, volunteer, client_for
+):
+    _warehouse, reception = shelves
+    request = help_request(org, family(org), [("child-trousers", ["110"], 2, 3)])
+    reservation = reserve(org, request, [(reception, "child-trousers-110", 2)])
+    booking = book(org, request, intake, code="INTAKE22")  # not the first site by name
+    client = client_for(volunteer)
+    page = client.get(url(org, "station-booking", code=booking.code))
+    assert "These goods are reserved at" not in page.content.decode()
+    done = client.post(
+        url(org, "station-hand-out", reservation_id=reservation.pk),
+        {f"r{reservation.pk}-mode": "all", f"r{reservation.pk}-booking": booking.pk},
+    )
+    assert done.status_code == 302
+    with scope(organization=org):
+        handout = Handout.objects.get(reservation=reservation)
+    assert handout.site_id == intake.pk

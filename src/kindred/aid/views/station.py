@@ -33,8 +33,11 @@ def _sites(request: HttpRequest) -> list[Site]:
     return list(Site.objects.filter(organization=request.org, archived=False).order_by("name"))
 
 
-def _site(request: HttpRequest, sites: list[Site] | None = None) -> Site | None:
-    """The chosen site (?site=), else the one remembered in the session, else the first."""
+def _site(
+    request: HttpRequest, sites: list[Site] | None = None, default: Site | None = None
+) -> Site | None:
+    """The chosen site (?site=), else the one remembered in the session, else `default`
+    (the site of the booking being handed out), else the first."""
     sites = _sites(request) if sites is None else sites
     by_pk = {s.pk: s for s in sites}
     chosen = request.GET.get("site", "")
@@ -42,7 +45,10 @@ def _site(request: HttpRequest, sites: list[Site] | None = None) -> Site | None:
         if request.session.get(SITE_KEY) != int(chosen):
             request.session[SITE_KEY] = int(chosen)
         return by_pk[int(chosen)]
-    return by_pk.get(request.session.get(SITE_KEY)) or (sites[0] if sites else None)
+    remembered = by_pk.get(request.session.get(SITE_KEY))
+    if remembered is None and default is not None and default.pk in by_pk:
+        return by_pk[default.pk]
+    return remembered or (sites[0] if sites else None)
 
 
 def _confirm_again(request: HttpRequest, error: NeedsConfirmation, prefix: str) -> dict:
@@ -104,12 +110,16 @@ def station(request: HttpRequest) -> HttpResponse:
     return render(request, "aid/station.html", context)
 
 
+def _booked_site(booking: Booking | None) -> Site | None:
+    return booking.day.site if booking is not None and booking.day_id else None
+
+
 def _reservation_forms(request, reservations, *, booking=None, data=None, bound_pk=None):
     """Each reservation with its handout form (bound to `data` for the one posted) and the
     warnings the handout service would refuse it for without a confirmation."""
     org = request.org
     stock_by_site: dict[int, list] = {}
-    site = _site(request)
+    sites = _sites(request)
     today = today_of(org)
     live = {
         b.request_id: b
@@ -117,13 +127,14 @@ def _reservation_forms(request, reservations, *, booking=None, data=None, bound_
             organization=org,
             request_id__in={r.request_id for r in reservations},
             status=Booking.Status.BOOKED,
-        ).select_related("day")
+        ).select_related("day__site")
     }
     for reservation in reservations:
+        came_with = booking if booking is not None else live.get(reservation.request_id)
         reservation.warnings = queries.handout_warnings(
             reservation,
-            booking=booking if booking is not None else live.get(reservation.request_id),
-            site=site,
+            booking=came_with,
+            site=_site(request, sites, default=_booked_site(came_with)),
             today=today,
         )
         if reservation.site_id not in stock_by_site:
@@ -223,12 +234,18 @@ def station_hand_out(request: HttpRequest, reservation_id: int) -> HttpResponse:
     booking_id = form.cleaned_data.get("booking")
     if booking_id:
         booking = Booking.objects.filter(pk=booking_id).first()
+    # Where the household came, as the page assumed when it warned (_reservation_forms).
+    came_with = booking or (
+        Booking.objects.filter(request_id=reservation.request_id, status=Booking.Status.BOOKED)
+        .select_related("day__site")
+        .first()
+    )
     try:
         handout = services.hand_out_reservation(
             reservation=reservation,
             actor=request.user,
             booking=booking,
-            site=_site(request),
+            site=_site(request, default=_booked_site(came_with)),
             **form.service_args(),
         )
     except NeedsConfirmation as error:
