@@ -48,3 +48,14 @@ def test_an_answer_unlike_the_documented_one_is_named_with_the_value_at_fault(db
 def test_a_time_without_its_offset_is_not_an_rfc_3339_time(db):
     assert openapi_check.problems_with({"type": "string", "format": "time"}, "10:00:00", "t")
     assert not openapi_check.problems_with({"type": "string", "format": "time"}, "10:00:00Z", "t")
+
+
+def test_stock_quantities_are_documented_decimals_and_aid_counts_integers(db):
+    schemas = openapi_check.document()["components"]["schemas"]
+    balance = schemas["BalanceOut"]["properties"]["quantity"]
+    assert (balance["type"], balance["format"]) == ("string", "decimal")
+    assert "answered as a string" in balance["description"]
+    sent = schemas["DonationLineIn"]["properties"]["quantity"]["anyOf"]
+    assert {b["type"] for b in sent} == {"number", "string"}
+    for name in ("NeedLineOut", "ProposalLineOut", "ReservationLineOut", "HandOutLineIn"):
+        assert schemas[name]["properties"]["quantity"]["type"] == "integer", name

@@ -180,7 +180,57 @@ def _permission_first(operation, action):
     return checked
 
 
+DECIMAL = (
+    'A decimal number: answered as a string ("1.5", "3.000"), sent as a string or a JSON number.'
+)
+
+
+def _kindred_models() -> Iterator[type[BaseModel]]:
+    seen, pending = set(), list(BaseModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        if model not in seen:
+            seen.add(model)
+            pending.extend(model.__subclasses__())
+            if model.__module__.startswith("kindred."):
+                yield model
+
+
+def _is_decimal(annotation: Any) -> bool:
+    annotation = _unwrap(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_is_decimal(arm) for arm in typing.get_args(annotation))
+    return annotation is Decimal
+
+
+def _document_decimals(api: NinjaAPI) -> None:
+    """Decimals (stock quantities, weights, money) are strings in answers and a string or a
+    number in requests; the generated document says only "string": each such property gets
+    `format: decimal` and a sentence saying so (docs/api.md, "Values")."""
+    generate = api.get_openapi_schema
+
+    def get_openapi_schema(*args, **kwargs):
+        document = generate(*args, **kwargs)
+        schemas = document.get("components", {}).get("schemas", {})
+        for model in _kindred_models():
+            properties = schemas.get(model.__name__, {}).get("properties", {})
+            for name, field in model.model_fields.items():
+                prop = properties.get(field.alias or name)
+                if prop is None or not _is_decimal(field.annotation):
+                    continue
+                for branch in [prop, *prop.get("anyOf", [])]:
+                    if branch.get("type") == "string":
+                        branch["format"] = "decimal"
+                text = prop.get("description", "")
+                if DECIMAL not in text:
+                    prop["description"] = f"{text} {DECIMAL}".strip()
+        return document
+
+    api.get_openapi_schema = get_openapi_schema
+
+
 def install(api: NinjaAPI) -> None:
+    _document_decimals(api)
     for router in api._get_bound_routers():
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
