@@ -59,3 +59,12 @@ def test_stock_quantities_are_documented_decimals_and_aid_counts_integers(db):
     assert {b["type"] for b in sent} == {"number", "string"}
     for name in ("NeedLineOut", "ProposalLineOut", "ReservationLineOut", "HandOutLineIn"):
         assert schemas[name]["properties"]["quantity"]["type"] == "integer", name
+
+
+def test_every_operation_documents_its_refusals_with_the_error_shape(db):
+    error = {"$ref": "#/components/schemas/Error"}
+    for operation in openapi_check.operations():
+        responses = operation.spec["responses"]
+        for status in ("400", "401", "403", "404", "409", "422"):
+            documented = responses.get(status, {}).get("content", {}).get("application/json")
+            assert documented == {"schema": error}, (operation.method, operation.template, status)

@@ -82,8 +82,9 @@ def test_a_request_is_closed_by_an_object_only(org, call, body, field):
         assert HelpRequest.objects.get(pk=request.pk).status == HelpRequest.Status.APPROVED
 
 
-@pytest.mark.parametrize("capacity", ["5", 5.0, True])
+@pytest.mark.parametrize("capacity", ["5", 5.5, True])
 def test_a_whole_number_is_a_json_integer(org, site, call, capacity):
+    """As JSON Schema has it: 5 or 5.0, not "5", 5.5 or true."""
     day = {"site_id": site.pk, "date": "2031-01-15", "starts_at": "10:00", "ends_at": "11:00"}
     response = call("post", "/aid/days", {**day, "capacity": capacity})
     assert response.status_code == 422

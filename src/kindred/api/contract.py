@@ -10,7 +10,7 @@
    (seconds since 1970), `"5"` as 5, and ninja's schemas read any value's attributes, so an
    array passed for an object whose fields all have defaults. The request's values are
    first held to the JSON types the OpenAPI document gives (a boolean is true or false; an
-   integer is a number without a fraction; a date, a moment and a time are ISO 8601
+   integer is a number whose fraction is zero; a date, a moment and a time are ISO 8601
    strings; an object is an object, a list a list), then validated by pydantic as before.
    In a query string every value is text: a boolean is `true` or `false`, an integer
    digits, a date or moment ISO 8601.
@@ -113,7 +113,10 @@ def _scalar_problem(annotation: Any, value: Any, *, text: bool) -> str | None:
         if text:
             ok = isinstance(value, str) and INTEGER.fullmatch(value) is not None
         else:
-            ok = isinstance(value, int) and not isinstance(value, bool)
+            # JSON Schema's integer: a number whose fraction is zero (5 or 5.0).
+            ok = (isinstance(value, int) and not isinstance(value, bool)) or (
+                isinstance(value, float) and value.is_integer()
+            )
         return None if ok else "int_type"
     if annotation in (float, Decimal):
         if isinstance(value, str):
