@@ -429,3 +429,46 @@ def test_a_station_without_a_chosen_site_takes_the_bookings_site(
     with scope(organization=org):
         handout = Handout.objects.get(reservation=reservation)
     assert handout.site_id == intake.pk
+
+
+def test_the_pickup_site_is_changed_on_the_request_page_and_audited(
+    org, site, intake, coordinator, client_for
+):
+    request = help_request(org, family(org), [("toy", [], 1, 2)])
+    response = client_for(coordinator).post(
+        url(org, "request-pickup-site", request_id=request.pk), {"pickup-site": intake.pk}
+    )
+    assert response.status_code == 302
+    with scope(organization=org):
+        request.refresh_from_db()
+        entry = AuditEntry.objects.get(action="aid.request_pickup_site_changed")
+    assert request.pickup_site_id == intake.pk
+    assert entry.changes == {"pickup_site": [None, "Modtagelsen"]}
+    page = client_for(coordinator).get(url(org, "request", request_id=request.pk))
+    assert "Modtagelsen" in page.content.decode()
+    assert "Save the pickup site" in page.content.decode()
+
+
+def test_the_api_changes_or_clears_the_pickup_site_and_refuses_what_it_may_not(
+    org, other_org, site, coordinator, referrer
+):
+    request = help_request(org, family(org), [("toy", [], 1, 2)])
+    call = api_caller(org, coordinator, f"/api/v1/organizations/{org.slug}/aid")
+    path = f"/requests/{request.pk}/pickup-site"
+    chosen = call("post", path, {"site_id": site.pk})
+    assert chosen.status_code == 200 and chosen.json()["pickup_site_id"] == site.pk
+    cleared = call("post", path, {"site_id": None})
+    assert cleared.status_code == 200 and cleared.json()["pickup_site_id"] is None
+    foreign = make_site(other_org, "Fremmed")
+    theirs = api_caller(org, referrer, f"/api/v1/organizations/{org.slug}/aid")
+    before = snapshot(org)
+    wrong = call("post", path, {"site_id": foreign.pk})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "site_id"
+    # A referrer sees only the requests it registered.
+    assert theirs("post", path, {"site_id": site.pk}).status_code == 404
+    assert snapshot(org) == before
+    with scope(organization=org):
+        request.status = "closed"
+        request.save(update_fields=["status"])
+    closed = call("post", path, {"site_id": site.pk})
+    assert closed.status_code == 409

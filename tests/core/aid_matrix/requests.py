@@ -146,6 +146,10 @@ def _closed(w) -> bool:
     ).exists()
 
 
+def _pickup_site_chosen(w) -> bool:
+    return HelpRequest.objects.filter(pk=w.aid["request"].pk, pickup_site=w.site).exists()
+
+
 PAGES: list = [
     Endpoint("page", "aid:requests", "GET", VIEW),
     Endpoint("page", "aid:requests", "GET", VIEW, query=lambda w: {"q": "H-", "sort": "urgent"}),
@@ -210,6 +214,16 @@ PAGES: list = [
         effect=_closed,
         audit="aid.request_closed",
     ),
+    Endpoint(
+        "page",
+        "aid:request-pickup-site",
+        "POST",
+        SUBMIT,
+        _request,
+        lambda w: {"pickup-site": w.site.pk},
+        effect=_pickup_site_chosen,
+        audit="aid.request_pickup_site_changed",
+    ),
 ]
 
 API: list = [
@@ -265,6 +279,16 @@ API: list = [
         lambda w: {},
         effect=_closed,
         audit="aid.request_closed",
+    ),
+    Endpoint(
+        "api",
+        REQUEST + "/pickup-site",
+        "POST",
+        SUBMIT,
+        _request,
+        lambda w: {"site_id": w.site.pk},
+        effect=_pickup_site_chosen,
+        audit="aid.request_pickup_site_changed",
     ),
     Endpoint("api", REQUEST + "/lines", "GET", VIEW, _request),
     Endpoint(

@@ -16,8 +16,9 @@ from ninja.responses import Status
 from kindred.api.auth import org_endpoint
 from kindred.api.pagination import PagePagination
 from kindred.core.api import ERRORS
+from kindred.core.models import Site
 from kindred.core.roles import Action
-from kindred.core.services import NotFound
+from kindred.core.services import Invalid, NotFound
 
 from ..models import HelpRequest, NeedLine
 from ..queries import requests as queries
@@ -105,6 +106,16 @@ class ApproveIn(Schema):
 
 class RejectIn(Schema):
     reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class PickupSiteIn(Schema):
+    site_id: Id | None = Field(
+        ...,
+        description=(
+            "Where the household collects its goods: the next allocation reserves there (a "
+            "booked day's site counts first). null: not chosen."
+        ),
+    )
 
 
 class CloseIn(Schema):
@@ -309,6 +320,25 @@ def request_reject(request: HttpRequest, slug: str, request_id: int, payload: Re
 def request_close(request: HttpRequest, slug: str, request_id: int, payload: CloseIn):
     help_request = _request(request, request_id)
     services.close(request=help_request, actor=request.user, reason=payload.reason)
+    return _detail(help_request)
+
+
+@router.post(
+    REQUEST + "/pickup-site",
+    response={200: RequestDetailOut, **ERRORS},
+    summary="Choose where the household collects its goods (or clear it with null)",
+)
+@org_endpoint(Action.SUBMIT_REQUESTS)
+def request_pickup_site(request: HttpRequest, slug: str, request_id: int, payload: PickupSiteIn):
+    help_request = _request(request, request_id)
+    site = None
+    if payload.site_id is not None:
+        site = Site.objects.filter(
+            organization=request.org, pk=payload.site_id, archived=False
+        ).first()
+        if site is None:
+            raise Invalid(_("Choose a site of this organisation."), field="site_id")
+    services.set_pickup_site(request=help_request, site=site, actor=request.user)
     return _detail(help_request)
 
 

@@ -267,6 +267,22 @@ class RejectForm(forms.Form):
     )
 
 
+class PickupSiteForm(_OrgForm):
+    prefix = "pickup"
+    site = forms.ModelChoiceField(
+        label=_("Pickup site"),
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label=_("— Not chosen yet —"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = Site.objects.filter(
+            organization=self.org, archived=False
+        ).order_by("name")
+
+
 class CloseForm(forms.Form):
     prefix = "close"
     reason = forms.CharField(

@@ -26,6 +26,7 @@ from ..forms.requests import (
     CloseForm,
     EditNeedLineForm,
     NeedLineForm,
+    PickupSiteForm,
     RejectForm,
     RequestFilterForm,
     RequestForm,
@@ -210,6 +211,7 @@ def _detail(
     approve_form=None,
     reject_form=None,
     close_form=None,
+    pickup_form=None,
     refused: bool = False,
     status: int = 200,
 ) -> HttpResponse:
@@ -246,6 +248,8 @@ def _detail(
         and help_request.status == Status.FULFILLING,
         "can_see_days": can(request.role, Action.VIEW_DISTRIBUTION),
         "pickup": pickup_queries.pickup_site(request.org, help_request),
+        "pickup_form": pickup_form
+        or PickupSiteForm(initial={"site": help_request.pickup_site_id}, org=request.org),
         # Linked only when the member may open it: a referrer sees only the households
         # they registered (the demo's referrer asked for one registered by a coordinator).
         "household_link": can(request.role, Action.VIEW_PEOPLE)
@@ -406,6 +410,23 @@ def request_lines(request: HttpRequest, request_id: int) -> HttpResponse:
     return render(request, "aid/request_lines.html", context, status=status)
 
 
+@org_view(Action.SUBMIT_REQUESTS)
+@require_POST
+def request_pickup_site(request: HttpRequest, request_id: int) -> HttpResponse:
+    help_request = _request_or_404(request, request_id)
+    form = PickupSiteForm(request.POST, org=request.org)
+    if not form.is_valid():
+        return _detail(request, help_request, pickup_form=form, status=400)
+    try:
+        services.set_pickup_site(
+            request=help_request, site=form.cleaned_data["site"], actor=request.user
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _detail(request, help_request, pickup_form=form, status=error.status)
+    return _decided(request, help_request, _("The pickup site of %(ref)s is saved."))
+
+
 urlpatterns = [
     path(ORG + "requests/", request_list, name="requests"),
     path(ORG + "requests/new/", request_new, name="request-new"),
@@ -415,4 +436,9 @@ urlpatterns = [
     path(ORG + "requests/<int:request_id>/approve/", request_approve, name="request-approve"),
     path(ORG + "requests/<int:request_id>/reject/", request_reject, name="request-reject"),
     path(ORG + "requests/<int:request_id>/close/", request_close, name="request-close"),
+    path(
+        ORG + "requests/<int:request_id>/pickup-site/",
+        request_pickup_site,
+        name="request-pickup-site",
+    ),
 ]

@@ -25,6 +25,7 @@ AUDIT: dict = {
     "aid.request_rejected": gettext_lazy("Help request rejected"),
     "aid.request_closed": gettext_lazy("Help request closed"),
     "aid.request_status_changed": gettext_lazy("Help request status changed"),
+    "aid.request_pickup_site_changed": gettext_lazy("Pickup site of a help request changed"),
 }
 
 Status = HelpRequest.Status

@@ -20,7 +20,7 @@ from kindred.people.models import Household, HouseholdMember, Person
 
 from ...models import HelpRequest
 from ..common import number_for, random_code
-from .common import _text
+from .common import EDITABLE, _lock, _refuse, _sync, _text
 from .lines import _clean_lines, _create_lines, _line_changes
 
 
@@ -81,6 +81,35 @@ def create_request(
             "lines": [None, [_line_changes(line) for line in created]],
         },
     )
+    return request
+
+
+def set_pickup_site(*, request: HelpRequest, site: Site | None, actor: User | None) -> HelpRequest:
+    """Choose (or clear, with None) where the household collects: the next allocation
+    reserves its goods there, unless it books a time at another site (ADR 0022). Goods
+    already reserved stay where they are."""
+    org = request.organization
+    if site is not None and (site.organization_id != org.pk or site.archived):
+        raise Invalid(_("Choose a site of this organisation."), field="pickup_site")
+    with transaction.atomic():
+        locked = _lock(request)
+        _refuse(
+            locked,
+            EDITABLE,
+            _("The pickup site of a request that is %(status)s cannot be changed."),
+        )
+        if locked.pickup_site_id != (site.pk if site else None):
+            before = locked.pickup_site.name if locked.pickup_site_id else None
+            locked.pickup_site = site
+            locked.save(update_fields=["pickup_site", "updated_at"])
+            audit.log(
+                org=org,
+                actor=actor,
+                action="aid.request_pickup_site_changed",
+                obj=locked,
+                changes={"pickup_site": [before, site.name if site else None]},
+            )
+        _sync(request, locked)
     return request
 
 
