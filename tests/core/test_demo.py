@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.apps import apps
 from django.core.management import call_command
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from kindred.aid.models import (
@@ -210,3 +212,41 @@ def test_demo_has_a_rule_and_a_hold_in_each_organisation_once(demo_runs):
     assert rules == {"hjaelpesporet": 24, "hjarta-till-hjarta": 36}
     assert sorted(holds) == [("hjaelpesporet", "Birthe"), ("hjarta-till-hjarta", "Jessica")]
     assert placed == 2
+
+
+def test_demo_history_spreads_over_weeks_and_the_help_form_names_the_pickup(demo_runs):
+    """Issue 14 item 12: the demo's times were all the moment it was loaded, and the Danish
+    help form said to collect at "Fabriksvej" while the store is on Industrivej."""
+    with scopes_disabled():
+        for slug in SLUGS:
+            org = Organization.objects.get(slug=slug)
+            mine = {"organization": org}
+            asked = list(HelpRequest.objects.filter(**mine).values_list("submitted_at", flat=True))
+            assert (max(asked) - min(asked)).days >= 28
+            assert len({moment.date() for moment in asked}) >= 5
+            for request in HelpRequest.objects.filter(**mine, decided_at__isnull=False):
+                assert request.decided_at > request.submitted_at
+            for reservation in Reservation.objects.filter(**mine):
+                assert reservation.expires_at - reservation.created_at == timedelta(days=14)
+                assert reservation.created_at > reservation.request.decided_at
+            handed = Handout.objects.filter(**mine, reservation__isnull=False)
+            for handout in handed:
+                assert handout.created_at >= handout.reservation.created_at
+            registered = set(Household.objects.filter(**mine).values_list("created_at", flat=True))
+            assert len({moment.date() for moment in registered}) >= 3
+            days = DistributionDay.objects.filter(**mine).values_list("date", flat=True)
+            assert min(days) > timezone.localdate()  # the days are still ahead
+            # The public form tells where the goods are collected: the days' site.
+            store = DistributionDay.objects.filter(**mine).first().site
+            intro = AidSettings.objects.get(**mine).public_intro
+            assert store.street in intro and store.city in intro
+            # The stock at every past date stays explainable: never below zero anywhere.
+            on_hand: dict[tuple, int] = {}
+            for m in Movement.objects.filter(**mine).order_by("created_at", "pk"):
+                if m.kind in (Movement.Kind.RESERVE, Movement.Kind.RELEASE):
+                    continue
+                for location, sign in ((m.from_location_id, -1), (m.to_location_id, 1)):
+                    if location is not None:
+                        key = (location, m.item_type_id, m.size, m.grade)
+                        on_hand[key] = on_hand.get(key, 0) + sign * m.quantity
+                        assert on_hand[key] >= 0, (m.kind, m.created_at, key)

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from kindred.core.demo import dated
 from kindred.core.models import Organization, Site, User
-from kindred.goods.models import ItemType, Location, StockBalance
+from kindred.goods.models import ItemType, Location, Movement, StockBalance
 from kindred.people.models import ConsentPurpose, Household
 
 from .models import AllocationRun, HelpRequest, Reservation
@@ -45,7 +48,7 @@ class Ask:
 class Spec:
     domain: str
     store: str  # the site whose stock is allocated and where the days are
-    intro: str
+    intro: str  # the public form's text; {street} and {city} are the store's
     rules: list[dict]
     handed_out: Ask  # an earlier request, reserved, handed out and closed
     walk_in: tuple[str, str, str, int]  # household, stock location, item code, quantity
@@ -65,7 +68,7 @@ DEMO = {
         intro=(
             "Har din familie brug for tøj, sengetøj eller køkkenting? Skriv her, hvad I "
             "mangler. Vi svarer inden for en uge, og I henter tingene i Lageret på "
-            "Fabriksvej."
+            "{street} i {city}."
         ),
         rules=[
             {
@@ -164,7 +167,8 @@ DEMO = {
         store="Lagret Linköping",
         intro=(
             "Behöver din familj kläder, hygienartiklar eller husgeråd? Berätta vad ni "
-            "behöver, så hör vi av oss inom en vecka."
+            "behöver, så hör vi av oss inom en vecka. Ni hämtar sakerna i lagret på "
+            "{street} i {city}."
         ),
         rules=[
             {
@@ -302,11 +306,87 @@ def _request(org: Organization, spec: Spec, ask: Ask) -> HelpRequest:
     )
 
 
-def _approved(org: Organization, spec: Spec, ask: Ask) -> HelpRequest:
+def _approved(org: Organization, spec: Spec, ask: Ask, days: int) -> HelpRequest:
+    """Asked `days` ago, reviewed and approved the day after."""
     coordinator = _user(spec, "coordinator")
-    request = _request(org, spec, ask)
-    requests.start_review(request=request, actor=coordinator)
-    return requests.approve(request=request, actor=coordinator)
+    with _days_ago(org, days, 9):
+        request = _request(org, spec, ask)
+    with _days_ago(org, days - 1, 13):
+        requests.start_review(request=request, actor=coordinator)
+        return requests.approve(request=request, actor=coordinator)
+
+
+AID_MOVES = (Movement.Kind.RESERVE, Movement.Kind.RELEASE, Movement.Kind.HANDOUT)
+
+
+def _change(movement: Movement, location_id: int) -> Decimal:
+    """What `movement` does to the quantity free at `location_id` (reserving takes it)."""
+    if movement.kind == Movement.Kind.RESERVE:
+        return -movement.quantity
+    if movement.kind == Movement.Kind.RELEASE:
+        return movement.quantity
+    if movement.to_location_id == location_id:
+        return movement.quantity
+    return -movement.quantity if movement.from_location_id == location_id else Decimal(0)
+
+
+def _after_stock(org: Organization, since: datetime) -> datetime | None:
+    """The earliest time the movements made since `since` can be dated: after the aid's
+    earlier steps (a handout after its reservation), and where they take goods, after
+    enough of them had arrived, so that the stock at every past date stays what the ledger
+    can explain (never below zero)."""
+    new = list(Movement.objects.filter(organization=org, created_at__gte=since))
+    if not new:
+        return None
+    floors = []
+    latest_aid = Movement.objects.filter(
+        organization=org, created_at__lt=since, kind__in=AID_MOVES
+    ).aggregate(latest=Max("created_at"))["latest"]
+    if latest_aid is not None:
+        floors.append(latest_aid + timedelta(minutes=30))
+    needed: dict[tuple, Decimal] = {}
+    for m in new:
+        location_id = m.from_location_id or m.to_location_id
+        key = (location_id, m.item_type_id, m.size, m.grade)
+        needed[key] = needed.get(key, Decimal(0)) - _change(m, location_id)
+    for (location_id, item_type_id, size, grade), quantity in needed.items():
+        if quantity <= 0:
+            continue
+        earlier = Movement.objects.filter(
+            Q(from_location_id=location_id) | Q(to_location_id=location_id),
+            organization=org,
+            created_at__lt=since,
+            item_type_id=item_type_id,
+            size=size,
+            grade=grade,
+        ).order_by("created_at", "pk")
+        free, enough_since, latest = Decimal(0), None, None
+        for m in earlier:
+            free += _change(m, location_id)
+            latest = m.created_at
+            if free < quantity:
+                enough_since = None
+            elif enough_since is None:
+                enough_since = m.created_at  # from here on the place held enough
+        floor = enough_since or latest
+        if floor is not None:
+            floors.append(floor + timedelta(hours=1))
+    return max(floors) if floors else None
+
+
+def _days_ago(org: Organization, days: int, hour: int = 10, keep: tuple[str, ...] = ()):
+    """Demo only: what the block writes is dated `days` ago at `hour` o'clock, or, when it
+    moves stock, just after those goods were there (`_after_stock`)."""
+
+    def when(start: datetime) -> datetime:
+        zone = ZoneInfo(org.time_zone)
+        moment = datetime.combine(
+            timezone.localdate(timezone=zone) - timedelta(days=days), time(hour), tzinfo=zone
+        )
+        floor = _after_stock(org, start)
+        return max(moment, floor) if floor is not None else moment
+
+    return dated(org, when, keep)
 
 
 def _allocate(org: Organization, spec: Spec, *, confirm: bool) -> AllocationRun:
@@ -326,110 +406,130 @@ def _load(org: Organization, spec: Spec) -> None:
     admin = _user(spec, "admin")
     coordinator = _user(spec, "coordinator")
     volunteer = _user(spec, "volunteer")
+    store = Site.objects.get(organization=org, name=spec.store)
     settings.update_settings(
         org=org,
-        values={"public_requests": True, "public_intro": spec.intro, "reservation_days": 14},
+        values={
+            "public_requests": True,
+            # The public form names the address where the goods are collected.
+            "public_intro": spec.intro.format(street=store.street, city=store.city),
+            "reservation_days": 14,
+        },
         actor=admin,
     )
     types = {t.code: t for t in ItemType.objects.filter(organization=org).exclude(code="")}
     purposes = {p.key: p for p in ConsentPurpose.objects.filter(organization=org)}
-    for rule in spec.rules:
-        values = {k: v for k, v in rule.items() if k not in {"category_of", "purpose"}}
-        if "category_of" in rule:
-            values["category"] = types[rule["category_of"]].category
-        if "purpose" in rule:
-            values["consent_purpose"] = purposes[rule["purpose"]]
-        eligibility.create_rule(org=org, values=values, actor=coordinator)
+    with _days_ago(org, 60):
+        for rule in spec.rules:
+            values = {k: v for k, v in rule.items() if k not in {"category_of", "purpose"}}
+            if "category_of" in rule:
+                values["category"] = types[rule["category_of"]].category
+            if "purpose" in rule:
+                values["consent_purpose"] = purposes[rule["purpose"]]
+            eligibility.create_rule(org=org, values=values, actor=coordinator)
 
     # An earlier request: allocated, handed out at the station, closed.
-    _approved(org, spec, spec.handed_out)
-    _allocate(org, spec, confirm=True)
-    for reservation in org_reservations(org):
-        handouts.hand_out_reservation(reservation=reservation, actor=volunteer)
+    _approved(org, spec, spec.handed_out, 36)
+    with _days_ago(org, 34, 11):
+        _allocate(org, spec, confirm=True)
+    with _days_ago(org, 31, 16):
+        for reservation in org_reservations(org):
+            handouts.hand_out_reservation(reservation=reservation, actor=volunteer)
 
     # A walk-in at the store, without a request.
     household_label, location_name, code, quantity = spec.walk_in
-    store = Site.objects.get(organization=org, name=spec.store)
     location = Location.objects.get(organization=org, site=store, name=location_name)
     row = StockBalance.objects.filter(
         organization=org, location=location, item_type=types[code], quantity__gt=0
     ).first()
     if row is not None:
-        handouts.hand_out_walk_in(
-            org=org,
-            site=store,
-            household=_household(org, household_label),
-            lines=[
-                {
-                    "location": location,
-                    "item_type": types[code],
-                    "size": row.size,
-                    "grade": row.grade,
-                    "quantity": quantity,
-                }
-            ],
-            actor=volunteer,
-        )
+        with _days_ago(org, 21, 15):
+            handouts.hand_out_walk_in(
+                org=org,
+                site=store,
+                household=_household(org, household_label),
+                lines=[
+                    {
+                        "location": location,
+                        "item_type": types[code],
+                        "size": row.size,
+                        "grade": row.grade,
+                        "quantity": quantity,
+                    }
+                ],
+                actor=volunteer,
+            )
+
+    # A rejected request.
+    ask, reason = spec.rejected
+    with _days_ago(org, 13, 10):
+        rejected = _request(org, spec, ask)
+    with _days_ago(org, 12, 14):
+        requests.reject(request=rejected, reason=reason, actor=coordinator)
 
     # This week's requests: allocated and confirmed into reservations.
-    for ask in spec.allocated:
-        _approved(org, spec, ask)
-    _allocate(org, spec, confirm=True)
+    for number, ask in enumerate(spec.allocated):
+        _approved(org, spec, ask, 10 - number)
+    with _days_ago(org, 7, 11):
+        _allocate(org, spec, confirm=True)
 
     # Approved since: a proposal waits for the coordinator.
     for ask in spec.waiting:
-        _approved(org, spec, ask)
-    _allocate(org, spec, confirm=False)
+        _approved(org, spec, ask, 4)
+    with _days_ago(org, 2, 10):
+        _allocate(org, spec, confirm=False)
 
-    # From the public form, and one rejected.
-    requests.submit_public(
-        org=org,
-        values={**spec.public, "consent": True, "note": spec.submitted.note},
-        lines=_lines(org, spec.submitted),
-        language=spec.submitted.language,
-    )
-    ask, reason = spec.rejected
-    rejected = _request(org, spec, ask)
-    requests.reject(request=rejected, reason=reason, actor=coordinator)
+    # From the public form, last night.
+    with _days_ago(org, 1, 21):
+        requests.submit_public(
+            org=org,
+            values={**spec.public, "consent": True, "note": spec.submitted.note},
+            lines=_lines(org, spec.submitted),
+            language=spec.submitted.language,
+        )
 
     # Distribution days at the store; households booked or holding a link to book.
     zone = ZoneInfo(org.time_zone)
     today = timezone.localdate(timezone=zone)
     days = []
-    for offset, starts, ends, slot, capacity, note in spec.days:
-        days.append(
-            distribution.create_day(
-                org=org,
-                site=store,
-                date=today + timedelta(days=offset),
-                starts_at=starts,
-                ends_at=ends,
-                slot_minutes=slot,
-                capacity=capacity,
-                note=note,
-                actor=coordinator,
+    with _days_ago(org, 6, 12):
+        for offset, starts, ends, slot, capacity, note in spec.days:
+            days.append(
+                distribution.create_day(
+                    org=org,
+                    site=store,
+                    date=today + timedelta(days=offset),
+                    starts_at=starts,
+                    ends_at=ends,
+                    slot_minutes=slot,
+                    capacity=capacity,
+                    note=note,
+                    actor=coordinator,
+                )
             )
-        )
     first = days[0]
-    for number, label in enumerate(spec.booked):
-        request = (
-            HelpRequest.objects.filter(
-                organization=org, household__label=label, status=HelpRequest.Status.FULFILLING
+    with _days_ago(org, 5, 10, keep=("slot_start",)):
+        for number, label in enumerate(spec.booked):
+            request = (
+                HelpRequest.objects.filter(
+                    organization=org,
+                    household__label=label,
+                    status=HelpRequest.Status.FULFILLING,
+                )
+                .order_by("-pk")
+                .first()
             )
-            .order_by("-pk")
-            .first()
-        )
-        if request is not None:
-            start = datetime.combine(first.date, first.starts_at, tzinfo=zone) + timedelta(
-                minutes=first.slot_minutes * (number + 1)
-            )
-            distribution.book(
-                request=request, day=first, slot_start=start, actor=coordinator, notify=False
-            )
-    for request in HelpRequest.objects.filter(
-        organization=org, status=HelpRequest.Status.FULFILLING
-    ).exclude(bookings__status="booked"):
-        distribution.open_link(request=request, actor=coordinator)
+            if request is not None:
+                start = datetime.combine(first.date, first.starts_at, tzinfo=zone) + timedelta(
+                    minutes=first.slot_minutes * (number + 1)
+                )
+                distribution.book(
+                    request=request, day=first, slot_start=start, actor=coordinator, notify=False
+                )
+        for request in HelpRequest.objects.filter(
+            organization=org, status=HelpRequest.Status.FULFILLING
+        ).exclude(bookings__status="booked"):
+            distribution.open_link(request=request, actor=coordinator)
 
 
 def org_reservations(org: Organization) -> list[Reservation]:

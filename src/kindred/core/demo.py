@@ -7,14 +7,21 @@ audit log is real too, and every step is safe to run again."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.utils import translation
+from django.apps import apps
+from django.db import models, transaction
+from django.db.models import Case, F, Q, When
+from django.db.models.signals import post_save
+from django.utils import timezone, translation
 from django_scopes import scope, scopes_disabled
 
 from . import declarations, services
-from .models import Membership, Organization, Site, User
+from .models import AuditEntry, Membership, Organization, Site, User
 from .roles import Role
 
 DEMO_PASSWORD = "kindred-demo"
@@ -193,3 +200,68 @@ def member(org: Organization, role: str) -> User:
     if membership is None:
         raise LookupError(f"{org.slug} has no {role}")
     return membership.user
+
+
+@functools.cache
+def _stamped() -> list[tuple[type, list[str]]]:
+    """(model, its date-time fields) for every model with an organisation but the audit log."""
+    found = []
+    for model in apps.get_models():
+        names = {f.name for f in model._meta.concrete_fields}
+        if model is AuditEntry or "organization" not in names:
+            continue
+        fields = [
+            f.name for f in model._meta.concrete_fields if isinstance(f, models.DateTimeField)
+        ]
+        if fields:
+            found.append((model, fields))
+    return found
+
+
+@contextmanager
+def dated(
+    org: Organization, when: Callable[[datetime], datetime], keep: tuple[str, ...] = ()
+) -> Iterator[None]:
+    """Demo only: date what the block writes at `when(start)` (start: the block's real
+    start), so the demo's pages show a history over weeks instead of one instant.
+
+    The tables the block saved rows of (post_save), and ledgers written in bulk (a
+    queryset with `backdate`), are found in the registry (core imports no app); one UPDATE
+    each. A row made in the block (its `created_at` from the start on) moves whole, so a
+    reservation still expires 14 days after it was made; an older row moves only the times
+    the block wrote. Fields named in `keep` stay (a booked slot). The audit log is
+    append-only and keeps the real time."""
+    saved: set[type] = set()
+
+    def note(sender, **kwargs) -> None:
+        saved.add(sender)
+
+    start = timezone.now()
+    post_save.connect(note, weak=False)
+    try:
+        yield
+    finally:
+        post_save.disconnect(note)
+    until = timezone.now()
+    back = max(start - when(start), timedelta(0))
+    for model, fields in _stamped():
+        rows = model._default_manager.filter(organization=org)
+        ledger = hasattr(rows, "backdate")  # append-only: only its time may change
+        if model not in saved and not ledger:
+            continue
+        made = Q(created_at__gte=start) if "created_at" in fields else Q(pk__in=[])
+        changes, touched = {}, Q(pk__in=[])
+        for name in fields:
+            if name in keep or (ledger and name != "created_at"):
+                continue
+            # Written in the block, or a later time (an expiry) of a row made in it.
+            moves = Q(**{f"{name}__gte": start}) & (Q(**{f"{name}__lte": until}) | made)
+            changes[name] = Case(When(moves, then=F(name) - back), default=F(name))
+            touched |= moves
+        if not changes:
+            continue
+        rows = rows.filter(touched)
+        if ledger:
+            rows.backdate(changes["created_at"])
+        else:
+            rows.update(**changes)

@@ -6,10 +6,12 @@ goes through the services, so the audit log is real too, and is safe to run agai
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from kindred.core.demo import member
+from django.utils import timezone
+
+from kindred.core.demo import dated, member
 from kindred.core.models import Organization
 from kindred.core.roles import Role
 from kindred.core.services import DomainError
@@ -207,58 +209,85 @@ def _valid_registration_number(country: str, base: str) -> str:
 def build(org: Organization) -> None:
     if org.slug not in DEMO_HOUSEHOLDS:
         return
+    today = timezone.localdate()
     _households(org)
-    _contacts_and_consents(org)
-    _possible_duplicates(org)
+    with _on(org, today - timedelta(days=120)):
+        _contacts_and_consents(org)
+    with _on(org, today - timedelta(days=6)):
+        _possible_duplicates(org)
+
+
+def _on(org: Organization, day: date, hour: int = 10):
+    """Demo only: what the block writes is dated `day` (kindred.core.demo.dated)."""
+    moment = datetime.combine(day, time(hour), tzinfo=ZoneInfo(org.time_zone))
+    return dated(org, lambda _start: moment)
+
+
+FIRST_DAY = "2025-01-15"
+
+
+def registered_on(org: Organization, members) -> date:
+    """The day a demo household came: its members' first recorded consent (else the day
+    the demo's records begin); their help-records basis and membership start that day."""
+    names = {(given, family) for given, family, *_rest in members}
+    days = [
+        on for given, family, *_r, on, _w in DEMO_CONSENTS[org.slug] if (given, family) in names
+    ]
+    return date.fromisoformat(min(days, default=FIRST_DAY))
 
 
 def _households(org: Organization) -> None:
     coordinator = member(org, Role.COORDINATOR)
     for label, street, postcode, city, members in DEMO_HOUSEHOLDS[org.slug]:
-        household = Household.objects.filter(organization=org, label=label).first()
-        if household is None:
-            household = people.create_household(
+        with _on(org, registered_on(org, members)):
+            _household(org, coordinator, label, street, postcode, city, members)
+
+
+def _household(org: Organization, coordinator, label, street, postcode, city, members) -> None:
+    household = Household.objects.filter(organization=org, label=label).first()
+    if household is None:
+        household = people.create_household(
+            org=org,
+            actor=coordinator,
+            values={
+                "label": label,
+                "street": street,
+                "postcode": postcode,
+                "city": city,
+                "country": org.country,
+            },
+        )
+    for given, family, born, phone, relation in members:
+        person = Person.objects.filter(
+            organization=org, given_name=given, family_name=family
+        ).first()
+        if person is None:
+            person = people.create_person(
                 org=org,
                 actor=coordinator,
                 values={
-                    "label": label,
+                    "given_name": given,
+                    "family_name": family,
+                    "birth_date": date.fromisoformat(born),
+                    "phone": phone,
                     "street": street,
                     "postcode": postcode,
                     "city": city,
                     "country": org.country,
+                    "languages": [org.default_language],
                 },
             )
-        for given, family, born, phone, relation in members:
-            person = Person.objects.filter(
-                organization=org, given_name=given, family_name=family
-            ).first()
-            if person is None:
-                person = people.create_person(
-                    org=org,
-                    actor=coordinator,
-                    values={
-                        "given_name": given,
-                        "family_name": family,
-                        "birth_date": date.fromisoformat(born),
-                        "phone": phone,
-                        "street": street,
-                        "postcode": postcode,
-                        "city": city,
-                        "country": org.country,
-                        "languages": [org.default_language],
-                    },
-                )
-            if not HouseholdMember.objects.filter(
-                person=person, household=household, left_on__isnull=True
-            ).exists():
-                people.add_to_household(
-                    org=org,
-                    household=household,
-                    person=person,
-                    relation=relation,
-                    actor=coordinator,
-                    joined_on=date(2025, 1, 15),
-                )
+        if not HouseholdMember.objects.filter(
+            person=person, household=household, left_on__isnull=True
+        ).exists():
+            people.add_to_household(
+                org=org,
+                household=household,
+                person=person,
+                relation=relation,
+                actor=coordinator,
+                joined_on=registered_on(org, members),
+            )
 
 
 def _possible_duplicates(org: Organization) -> None:
@@ -325,7 +354,14 @@ def _contacts_and_consents(org: Organization) -> None:
                 )
     purposes = {p.key: p for p in people.ensure_default_purposes(org)}
     wanted = [
-        (given, family, "help-records", "legitimate_interest", "2025-01-15", None)
+        (
+            given,
+            family,
+            "help-records",
+            "legitimate_interest",
+            registered_on(org, members).isoformat(),
+            None,
+        )
         for *_household, members in DEMO_HOUSEHOLDS[org.slug]
         for given, family, *_rest in members
     ] + DEMO_CONSENTS[org.slug]
