@@ -2,9 +2,9 @@
 
 Each role of the demo organisation Hjælpesporet (and the referrer and fundraiser of Hjärta
 till Hjärta) follows every link on the pages it can reach from its home page, inside the
-organisation, and every answer must be a success or a redirect: never 403 or 404. The referrer was linked from its help request to a household it
-did not register (404); the fundraiser from the stock movements to reservations and
-handouts (403). One page per kind of URL (ids folded), three for the roles that see only
+organisation, and every answer must be a success or a redirect: never 403 or 404. The
+referrer was linked from its help request to a household it did not register (404); the
+fundraiser from the stock movements to reservations and handouts (403). One page per kind of URL (ids folded), three for the roles that see only
 part of the records, where one record of a kind may open and another not."""
 
 from __future__ import annotations
