@@ -260,3 +260,18 @@ def test_a_booked_households_message_is_in_its_language(
             "site": site.name,
         }
     assert text == f"{expected} http://x/b/{booking.token}/"
+
+
+def test_send_link_on_the_days_page_tells_a_booked_household_its_time(
+    org, site, coordinator, client_for, django_capture_on_commit_callbacks
+):
+    """The staff's "Send link" button (the observed case): the SMS gives the time."""
+    request = household_request(org, phone="+4511111111")
+    day = make_day(org, site)
+    booking = book(org, request, day, "10:15", notify=False)
+    url = reverse("aid:booking-send-link", args=[org.slug, booking.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(coordinator).post(url, {"channel": ""})
+    assert response.status_code == 302
+    [(_to, text)] = sms.outbox
+    assert "10:15" in text and "hoose" not in text and booking.token in text
