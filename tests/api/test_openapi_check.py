@@ -4,13 +4,17 @@ does not match the OpenAPI document."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from django.http import HttpResponse
 
+from tests.aid.builders import family, help_request
+from tests.aid.test_distribution_helpers import make_day
 from tests.api import openapi_check
 from tests.api.openapi_check import OpenApiMismatch
 from tests.conftest import api_caller
+from tests.people.test_api import make_person
 
 
 def operation(method: str, template: str) -> openapi_check.Operation:
@@ -68,3 +72,27 @@ def test_every_operation_documents_its_refusals_with_the_error_shape(db):
         for status in ("400", "401", "403", "404", "409", "422"):
             documented = responses.get(status, {}).get("content", {}).get("application/json")
             assert documented == {"schema": error}, (operation.method, operation.template, status)
+
+
+def test_the_answers_once_documented_with_another_schema_match_their_own(org, coordinator, site):
+    """The duplicate check, a booking made and cancelled: each answer is checked against
+    its operation's documented schema by the call itself."""
+    make_person(org, coordinator, "Anna", birth_date=date(1990, 5, 1))
+    call = api_caller(org, coordinator, f"/api/v1/organizations/{org.slug}")
+    check = call(
+        "post",
+        "/persons/duplicate-check",
+        {"given_name": "Anna", "family_name": "Jensen", "birth_date": "1990-05-01"},
+    )
+    assert check.status_code == 200 and check.json()[0]["person"]["given_name"] == "Anna"
+    day = make_day(org, site)
+    request = help_request(org, family(org))
+    slot = call("get", f"/aid/days/{day.pk}/slots").json()[0]["start"]
+    booked = call(
+        "post",
+        "/aid/bookings",
+        {"request_id": request.pk, "day_id": day.pk, "slot_start": slot, "notify": False},
+    )
+    assert booked.status_code == 201, booked.json()
+    cancelled = call("post", f"/aid/bookings/{booked.json()['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
