@@ -66,8 +66,8 @@ def test_the_api_reference_is_accessible_and_fits_a_phone(browser, live_server, 
         # From the contents to an operation, and from its answer to the schema.
         page.goto("/api/v1/docs")
         with page.expect_navigation():
-            page.locator("#tag-persons ~ ul a").first.click()
-        expect(page.locator("h1")).to_contain_text("persons")
+            page.locator("#tag-households ~ ul a").first.click()
+        expect(page.locator("h1")).to_contain_text("households")
         link = page.locator("article.api-op .api-type a[href^='#schema-']").first
         target = link.get_attribute("href")
         link.click()
