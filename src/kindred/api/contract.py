@@ -137,7 +137,8 @@ def _scalar_problem(annotation: Any, value: Any, *, text: bool) -> str | None:
 def _strict(model: type, source: str):
     """`model.resolve` (ninja's, the same steps) with the request's values held to their
     JSON types before pydantic reads them."""
-    text = source != "body"
+    # Form fields (a body sent as multipart, with files) are text like a query string's.
+    text = source != "body" or hasattr(model, "__ninja_body_params__")
     reverse = getattr(model, "__ninja_flatten_map_reverse__", {})
 
     def resolve(cls, request: HttpRequest, api: NinjaAPI, path_params: dict) -> Any:
