@@ -1,6 +1,7 @@
 """Property-based fuzzing of the whole API from its own OpenAPI document (schemathesis):
-whatever a client sends, the answer is never a server error, every error has the one
-documented shape, and one organisation's rows are never found through another's URLs.
+whatever a client sends, the answer is never a server error, its status, content type and
+body are the document's, every error has the one documented shape, and one organisation's
+rows are never found through another's URLs.
 
 The fuzzing runs as the administrator of the demo organisation Hjælpesporet, filled by
 `kindred demo` (persons, households, contacts, stock, requests, allocation runs, days,
