@@ -162,8 +162,16 @@ def test_request_to_handout_in_bulgarian(new_page, org, site, settings):
     expect(station.locator("html")).to_have_attribute("lang", "bg")
     expect(station.locator("main")).to_contain_text(booking.code)
     fits_phone(station)
+    # The booking is for tomorrow: the station warns before anyone taps, refuses the first
+    # tap with the day named, and hands out only once the volunteer confirms (audited).
+    expect(station.locator(".station-warning")).to_be_visible()
+    station.get_by_role("button", name=bg("Hand out everything")).click()
+    expect(station.locator(".station-error")).to_be_visible()
+    with scope(organization=org):
+        assert not Handout.objects.filter(reservation=reservation).exists()
+    fits_phone(station)
     with station.expect_navigation():
-        station.get_by_role("button", name=bg("Hand out everything")).click()
+        station.get_by_role("button", name=bg("Hand out anyway")).click()
     expect(station.locator("main")).to_contain_text(bg("What was given"))
 
     with scope(organization=org):
