@@ -96,3 +96,12 @@ def test_the_answers_once_documented_with_another_schema_match_their_own(org, co
     assert booked.status_code == 201, booked.json()
     cancelled = call("post", f"/aid/bookings/{booked.json()['id']}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+
+
+def test_stock_at_a_date_long_ago_is_answered_as_an_rfc_3339_moment(org, admin):
+    """The end of 1 October 726 in Copenhagen was at +00:50:20 (local mean time), which RFC
+    3339 cannot write: the fuzzing found it once the query's pattern was documented."""
+    call = api_caller(org, admin, f"/api/v1/organizations/{org.slug}")
+    response = call("get", "/goods/stock-at?at=0726-10-01")
+    assert response.status_code == 200
+    assert response.json()["at"] == "0726-10-01T23:09:39.999Z"

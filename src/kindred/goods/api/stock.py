@@ -212,6 +212,11 @@ class StockAtQuery(Schema):
         max_length=40,
         description="ISO 8601 date (the end of that day in the organisation's time zone) or "
         "date and time.",
+        # Documented, not enforced here: _moment reads it and names what is wrong.
+        json_schema_extra={
+            "pattern": r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+            r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?)?$"
+        },
     )
     site: int | None = _id("Only this site.")
     category: int | None = _id("Only this category and its sub-categories.")
@@ -248,7 +253,9 @@ def _moment(text: str) -> datetime:
     tz = timezone.get_current_timezone()
     try:
         if len(text) <= 10:
-            return q.end_of_day(date.fromisoformat(text), tz)
+            # In UTC, like every moment the API answers: a zone's offset long ago may have
+            # seconds (Copenhagen's +00:50:20 before 1894), which RFC 3339 cannot write.
+            return _aware(q.end_of_day(date.fromisoformat(text), tz))
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise Invalid(
