@@ -3,6 +3,7 @@ from django import template
 from kindred.core.audit import action_label as _action_label
 from kindred.core.audit import readable_changes as _audit_changes
 from kindred.core.audit import via_label as _via_label
+from kindred.core.dates import long_day
 from kindred.core.numbers import quantity as _quantity
 
 register = template.Library()
@@ -33,3 +34,10 @@ def audit_changes(entry) -> list[tuple[str, str, str]]:
 def quantity(value, places: int = 3) -> str:
     """A quantity the locale's way without trailing zeros (core/numbers.py)."""
     return _quantity(value, int(places))
+
+
+@register.filter
+def day(value, arg: str = "") -> str:
+    """A day in words in the active language (core/dates.py): "fredag den 11. december
+    2026"; `day:"no_year"` leaves the year out."""
+    return long_day(value, year=arg != "no_year")
