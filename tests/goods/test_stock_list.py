@@ -297,7 +297,6 @@ def test_stock_at_a_date_totals_per_unit_without_trailing_zeros(org, admin, clie
     assert "91" not in total and "88,700" not in body
 
 
-
 def test_a_receipt_totals_pieces_pairs_and_kilograms_apart(org, admin, client_for, site):
     """The receipt page (and its print and PDF, from the same summary) adds pieces to
     pieces, pairs to pairs and kilograms to kilograms."""
@@ -322,8 +321,10 @@ def test_a_receipt_totals_pieces_pairs_and_kilograms_apart(org, admin, client_fo
             actor=admin,
             lines=[line("toy", "3"), line("unsorted-textiles", "2.50"), line("toy", "2")],
         )
-    body = client_for(admin).get(
-        reverse("goods:receipt", args=[org.slug, receipt.pk]), HTTP_ACCEPT_LANGUAGE="en"
-    ).content.decode()
+    body = (
+        client_for(admin)
+        .get(reverse("goods:receipt", args=[org.slug, receipt.pk]), HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
     assert "5 pieces, 2.5 kg" in body
     assert "7.5" not in body  # 5 pieces and 2,5 kg are not added up

@@ -1,6 +1,7 @@
 """A day written out in words, the way each language writes it: "Friday 11 December 2026",
-"fredag den 11. december 2026", "perjantai 11. joulukuuta 2026", "петък, 11 декември
-2026 г.", "п’ятниця, 11 грудня 2026 р.".
+"fredag den 11. december 2026", "perjantai 11. joulukuuta 2026", and in Bulgarian and
+Ukrainian the weekday, the day, the month in lower case and the year with its abbreviation
+for "year" (tests/core/test_dates.py shows each).
 
 Django's format letters are not enough on their own: "j F" gives the month's name as it
 stands alone ("11 Грудень", "11 joulukuu"), where Ukrainian and Finnish put a day's month in
@@ -22,8 +23,8 @@ PATTERNS = {
     "sv": ("l j F Y", "l j F"),
     "da": (r"l \d\e\n j. F Y", r"l \d\e\n j. F"),
     "fi": ("l j. E Y", "l j. E"),
-    "bg": (r"l, j F Y \г.", "l, j F"),
-    "uk": (r"l, j E Y \р.", "l, j E"),
+    "bg": (r"l, j F Y \г.", "l, j F"),  # noqa: RUF001
+    "uk": (r"l, j E Y \р.", "l, j E"),  # noqa: RUF001
 }
 
 
