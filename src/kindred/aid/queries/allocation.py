@@ -269,6 +269,15 @@ def fits(need: NeedLine, balance: StockBalance) -> bool:
 # A run's proposal, per household ------------------------------------------------------------
 
 
+def transfer_text(quantity: int, from_site: Site, to_site: Site) -> str:
+    """ "2 items at Modtagelsen could be moved to Lageret." """
+    return ngettext(
+        "%(count)s item at %(from)s could be moved to %(to)s.",
+        "%(count)s items at %(from)s could be moved to %(to)s.",
+        quantity,
+    ) % {"count": quantity, "from": from_site.name, "to": to_site.name}
+
+
 @dataclass
 class Transfer:
     """Stock of another site that fits an unmet need: moving it to the household's pickup
@@ -282,11 +291,7 @@ class Transfer:
 
     @property
     def text(self) -> str:
-        return ngettext(
-            "%(count)s item at %(from)s could be moved to %(to)s.",
-            "%(count)s items at %(from)s could be moved to %(to)s.",
-            self.quantity,
-        ) % {"count": self.quantity, "from": self.from_site.name, "to": self.to_site.name}
+        return transfer_text(self.quantity, self.from_site, self.to_site)
 
 
 @dataclass
@@ -488,11 +493,7 @@ class TransferTotal:
 
     @property
     def text(self) -> str:
-        return ngettext(
-            "%(count)s item at %(from)s could be moved to %(to)s.",
-            "%(count)s items at %(from)s could be moved to %(to)s.",
-            self.quantity,
-        ) % {"count": self.quantity, "from": self.from_site.name, "to": self.to_site.name}
+        return transfer_text(self.quantity, self.from_site, self.to_site)
 
 
 def transfers(households: list[HouseholdProposal]) -> list[TransferTotal]:
