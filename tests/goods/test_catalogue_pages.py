@@ -161,7 +161,7 @@ def test_a_duplicate_name_is_shown_on_the_name_field(org, admin, client_for):
         url(org, "goods:item-type-new"),
         {"category": toys.pk, "name": "toy", "size_system": "none", "unit": "piece"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 409  # the service's answer, as in the API
     assert (
         "An item type with this name already exists in this category." in response.content.decode()
     )
@@ -182,9 +182,54 @@ def test_changing_the_sizes_of_a_type_with_stock_is_refused_on_the_page(org, adm
             "standard_weight_kg": "0.8",
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 409  # the service's answer, as in the API
     assert "cannot change: stock has been recorded" in response.content.decode()
     assert snapshot(org) == before
+
+
+def test_an_item_type_gets_a_code_on_its_page_like_through_the_api(org, admin, client_for):
+    """The same rules as POST /goods/item-types (goods.services.catalogue): a code of one's
+    own is saved; a code another type has, or a built-in type's code, is refused on the
+    field with the service's 409 and nothing saved; a malformed code is a 400 on the field."""
+    toys = _category(org, "toys-school")
+    client = client_for(admin)
+    kite = {"category": toys.pk, "name": "Kite", "size_system": "none", "unit": "piece"}
+    assert (
+        client.post(url(org, "goods:item-type-new"), {**kite, "code": "kite-1"}).status_code == 302
+    )
+    with scope(organization=org):
+        assert ItemType.objects.get(organization=org, name="Kite").code == "kite-1"
+    before = snapshot(org)
+    taken = client.post(
+        url(org, "goods:item-type-new"), {**kite, "name": "Kite 2", "code": "KITE-1"}
+    )
+    assert taken.status_code == 409
+    assert "Another item type already has this code." in taken.content.decode()
+    builtin = client.post(url(org, "goods:item-type-new"), {**kite, "name": "Ball", "code": "toy"})
+    assert builtin.status_code == 409
+    assert "This code belongs to a built-in item type" in builtin.content.decode()
+    bad = client.post(url(org, "goods:item-type-new"), {**kite, "name": "Ball", "code": "a b/c"})
+    assert bad.status_code in (400, 422) and 'id="id_code_error"' in bad.content.decode()
+    assert snapshot(org) == before
+
+
+def test_a_built_in_types_code_is_shown_but_cannot_change(org, admin, client_for):
+    jacket = item_type(org, "child-winter-jacket")
+    page = client_for(admin).get(url(org, "goods:item-type-edit", item_type_id=jacket.pk))
+    body = page.content.decode()
+    assert 'value="child-winter-jacket"' in body and "A built-in item type keeps its code." in body
+    client_for(admin).post(
+        url(org, "goods:item-type-edit", item_type_id=jacket.pk),
+        {
+            "category": jacket.category_id,
+            "code": "my-jacket",  # a disabled field: the browser sends none, Django ignores it
+            "size_system": "children",
+            "unit": "piece",
+            "standard_weight_kg": "0.8",
+        },
+    )
+    jacket.refresh_from_db()
+    assert jacket.code == "child-winter-jacket"
 
 
 def test_hiding_a_built_in_type_from_its_edit_page(org, admin, client_for):

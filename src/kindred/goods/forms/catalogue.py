@@ -104,6 +104,15 @@ class ItemTypeForm(forms.Form):
         label=_("Category"), queryset=Category.objects.none(), empty_label=None
     )
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=60,
+        required=False,
+        help_text=_(
+            "Optional: letters, digits, - and _, unique in your organisation. Spreadsheets "
+            "and the API can name the item type by it."
+        ),
+    )
     size_system = ItemType._meta.get_field("size_system").formfield(label=_("Sizes"))
     unit = ItemType._meta.get_field("unit").formfield(label=_("Unit"))
     fit = ItemType._meta.get_field("fit").formfield(label=_("For"), required=False)
@@ -140,6 +149,7 @@ class ItemTypeForm(forms.Form):
     FIELDS = (
         "category",
         "name",
+        "code",
         "size_system",
         "unit",
         "fit",
@@ -165,6 +175,8 @@ class ItemTypeForm(forms.Form):
             self.fields["name"].help_text = _(
                 "Leave empty to use the built-in name, shown in each reader's language: %(name)s."
             ) % {"name": _builtin(item_type.code)}
+            self.fields["code"].disabled = True  # a built-in type keeps its code
+            self.fields["code"].help_text = _("A built-in item type keeps its code.")
         else:
             self.fields["name"].required = True
 

@@ -89,6 +89,7 @@ def item_type_edit(request: HttpRequest, item_type_id: int | None = None) -> Htt
             "size_system": SizeSystem.NONE,
         }
     form = ItemTypeForm(request.POST or None, org=org, item_type=item_type, initial=initial)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             if item_type is None:
@@ -101,10 +102,10 @@ def item_type_edit(request: HttpRequest, item_type_id: int | None = None) -> Htt
                 )
         except DomainError as error:
             form_error(form, error)
+            status = error.status  # a code another type has: 409, as in the API
         else:
             messages.success(request, _("Item type saved."))
             return redirect("goods:catalogue", org_slug=org.slug)
-    status = 400 if request.method == "POST" else 200
     context = {"form": form, "item_type": item_type}
     return render(request, "goods/item_type_form.html", context, status=status)
 
