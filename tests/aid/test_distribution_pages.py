@@ -216,6 +216,24 @@ def test_staff_booking_into_a_full_slot_is_409(org, site, client_for, coordinato
     assert snapshot(org) == before
 
 
+def test_staff_booking_without_a_request_links_its_error_to_the_request_picker(
+    org, site, client_for, coordinator
+):
+    """The manual booking page chooses the request in a picker above the form: the error
+    summary's link goes to that picker, not to the form's hidden input (which no one can
+    focus), and nothing is booked."""
+    day = make_day(org, site)
+    before = snapshot(org)
+    response = client_for(coordinator).post(
+        url("booking-new", org), {"day": day.pk, "slot_start": local(day, "10:30").isoformat()}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    summary = body[body.index("data-error-summary") :].split("</div>")[0]
+    assert 'href="#id_pick_request"' in summary and 'id="id_pick_request"' in body
+    assert snapshot(org) == before
+
+
 def test_cancel_and_send_link_of_a_booking(
     org, site, client_for, admin, django_capture_on_commit_callbacks
 ):

@@ -161,7 +161,9 @@ class FormRenderer(DjangoTemplates):
 class Problem:
     """One line of an error summary: `href` is "#<id of the input>" (empty for a problem
     of a whole form or of a hidden field); `label` names the field (and the row of a
-    formset), `message` says what is wrong."""
+    formset), `message` says what is wrong. A form whose field is chosen in another
+    element of the page (a picker above it) names that element's id in its
+    `summary_targets` ({"day": "id_pick_day"})."""
 
     message: str
     label: str = ""
@@ -188,7 +190,9 @@ def _form_problems(form: BaseForm, row: str = "") -> list[Problem]:
             continue
         bound = form[field_name]
         label = f"{name} \N{EN DASH} {bound.label}" if name else str(bound.label)
-        target = "" if bound.is_hidden else (bound.id_for_label or bound.auto_id or "")
+        target = getattr(form, "summary_targets", {}).get(field_name) or (
+            "" if bound.is_hidden else (bound.id_for_label or bound.auto_id or "")
+        )
         href = f"#{target}" if target else ""
         problems += [Problem(message=str(e), label=label, href=href) for e in bound.errors]
     return problems

@@ -93,6 +93,9 @@ class SlotForm(forms.Form):
 
 class StaffBookingForm(SlotForm):
     request = forms.ModelChoiceField(queryset=HelpRequest.objects.none(), label=_("Request"))
+    # The page chooses the request and the day in the pickers above the form (booking_new
+    # .html): the error summary links there, not to this form's hidden inputs.
+    summary_targets = {"request": "id_pick_request", "day": "id_pick_day"}
 
     def __init__(self, *args, org, **kwargs):
         super().__init__(*args, org=org, **kwargs)
