@@ -70,6 +70,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "sounds_alike",
         "initial",
         "swapped",
+        "similar",
         "different",
     ),
     "family_name": (
@@ -79,6 +80,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "sounds_alike",
         "initial",
         "swapped",
+        "similar",
         "different",
     ),
     "birth_date": ("missing", "exact", "day_month_swapped", "one_digit_off", "year", "different"),
@@ -196,7 +198,9 @@ def _name_level(x: str, y: str, x_other: str, y_other: str) -> int:
         return 4
     if x_other and y_other and (x == y_other or _close(x, y_other)) and _close(y, x_other):
         return 5
-    return 6
+    if set(x.split()) & set(y.split()) or JaroWinkler.normalized_similarity(x, y) >= 0.8:
+        return 6  # a word in common ("anna maria", "anna"), or alike letters
+    return 7
 
 
 @lru_cache(maxsize=1 << 16)
@@ -294,7 +298,8 @@ def blocking_rules(p: Prepared) -> dict[str, str]:
         "national_id": p.national_id[-10:] if len(p.national_id) >= 4 else "",
         "phone": p.phone_key,
         "email": p.email,
-        "street+house": f"{p.street}|{p.house}" if p.street and p.house else "",
+        # the first letters of the street: "Holstebrov. 112" and "Holstebrovej 112"
+        "street+house": f"{p.street[:4]}|{p.house}" if p.street and p.house else "",
         "names_sound+birth_year": "|".join([*sounds, str(p.year)]) if sounds and p.year else "",
     }
 
@@ -508,7 +513,10 @@ def fit(
     model = Model(m=m, u=u, lam=lam)
     model.frequency = {
         "given_name": _frequencies(columns.given),
-        "family_name": _frequencies(columns.family),
+        # A household shares its family name however rare it is: a rare family name is no
+        # extra evidence (most candidate pairs that share it are relatives), a common one
+        # still weighs less.
+        "family_name": {v: min(0.0, w) for v, w in _frequencies(columns.family).items()},
     }
     if not len(levels):
         return model
