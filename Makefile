@@ -84,6 +84,7 @@ bench: install-dev
 	$(BIN)/python bench/people_search.py
 	$(BIN)/python bench/goods_stock.py
 	$(BIN)/python bench/allocation.py
+	$(BIN)/python bench/linkage.py
 
 clean:
 	rm -rf $(VENV) var

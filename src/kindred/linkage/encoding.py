@@ -1,0 +1,251 @@
+"""Keyed Bloom-filter encodings (cryptographic long-term keys) and keyed blocking keys.
+
+Every record becomes one record-level Bloom filter of `BITS` bits: each field's normal form is
+cut into tokens (bigrams of names, streets, phone and identity numbers; whole values of dates,
+postcodes, e-mail addresses), and each token sets `k` bits chosen by HMAC-SHA256 under a key
+derived from the secret and the field (random hashing: the k positions come straight from the
+HMAC output, not by double hashing, whose structure is attackable). `k` per field is the
+field's weight. The filter's bits are then shuffled by a permutation derived from the secret.
+
+Blocking keys are HMACs of a few field combinations, cut to 64 bits, so that `match` compares
+only records that share one. Nothing written is an unkeyed function of a value.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import normalise as norm
+
+FORMAT = "kindred-linkage/1"
+BITS = 1024  # bits of a record's Bloom filter
+WORDS = BITS // 64
+MIN_SECRET_BYTES = 32
+FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "phone",
+    "email",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "national_id",
+)
+FIELD_SET = frozenset(FIELDS)
+
+# Bits per token of each kind (the field weights).
+WEIGHTS = {
+    "name": 8,  # both names share one key: swapped given and family names encode alike
+    "year": 10,
+    "month": 12,
+    "day": 12,
+    "daymonth": 12,  # day and month as an unordered pair: survives swapping them
+    "street": 2,  # a family shares its address, phone and often its e-mail address: they
+    "house": 3,  # weigh less than what tells its members apart (given name, birth date)
+    "postcode": 5,
+    "city": 2,
+    "phone": 2,
+    "phone_whole": 6,
+    "email_whole": 10,
+    "nid": 3,
+    "nid_whole": 15,
+}
+
+
+@dataclass(frozen=True)
+class Secret:
+    """The shared secret; its keys are derived by HMAC and it is never written anywhere."""
+
+    value: bytes
+
+    def key(self, label: str) -> bytes:
+        return hmac.digest(self.value, f"{FORMAT}:{label}".encode(), "sha256")
+
+    @property
+    def fingerprint(self) -> str:
+        """Tells two files encoded with the same secret; reveals nothing about it (a keyed
+        HMAC of a fixed label, not a hash of the secret itself)."""
+        return self.key("fingerprint").hex()[:32]
+
+
+@dataclass
+class Encoded:
+    """Encoded records: ids, filters (n x WORDS uint64) and blocking keys per record."""
+
+    ids: list[str]
+    filters: np.ndarray
+    blocks: list[list[int]]
+    fingerprint: str
+
+
+def new_secret() -> str:
+    """A fresh secret as written to a secret file: 32 random bytes, hexadecimal."""
+    return secrets.token_hex(MIN_SECRET_BYTES)
+
+
+def bigrams(value: str) -> list[str]:
+    padded = f"_{value}_"
+    return [padded[i : i + 2] for i in range(len(padded) - 1)]
+
+
+def tokens(record: dict[str, str]) -> list[tuple[str, str]]:
+    """(kind, token) pairs of one record's normal forms."""
+    out: list[tuple[str, str]] = []
+    for name_field in ("given_name", "family_name"):
+        for word in norm.text(record.get(name_field, "")).split():
+            out.extend(("name", gram) for gram in bigrams(word))
+    year, month, day = norm.birth_date(record.get("birth_date", ""))
+    if year:
+        out.append(("year", year))
+    if month:
+        out.append(("month", month))
+    if day:
+        out.append(("day", day))
+    if month and day:
+        out.append(("daymonth", "".join(sorted((month, day)))))
+    street = record.get("street", "")
+    name = " ".join(w for w in norm.text(street).split() if not w.isdigit())
+    for word in name.split():
+        out.extend(("street", gram) for gram in bigrams(word))
+    if house := norm.house_number(street):
+        out.append(("house", house))
+    if postcode := norm.text(record.get("postcode", "")).replace(" ", ""):
+        out.append(("postcode", postcode))
+    if city := norm.text(record.get("city", "")):
+        out.append(("city", city))
+    if phone := norm.phone(record.get("phone", "")):
+        out.extend(("phone", gram) for gram in bigrams(phone))
+        out.append(("phone_whole", phone))
+    if email := norm.email(record.get("email", "")):
+        out.append(("email_whole", email))  # its bigrams would mostly repeat the name
+    if nid := norm.digits(record.get("national_id", "")) or norm.text(
+        record.get("national_id", "")
+    ):
+        out.extend(("nid", gram) for gram in bigrams(nid))
+        out.append(("nid_whole", nid))
+    return out
+
+
+def blocking_values(record: dict[str, str]) -> list[tuple[str, str]]:
+    """(kind, value) of the record's blocking keys, before keying."""
+    out: list[tuple[str, str]] = []
+    year, month, day = norm.birth_date(record.get("birth_date", ""))
+    if year and month and day:
+        out.append(("dob", year + month + day))
+    if year:
+        for name_field in ("given_name", "family_name"):
+            for word in norm.text(record.get(name_field, "")).split()[:1]:
+                if code := norm.soundex(word):
+                    out.append(("name-year", code + year))  # one kind: swapped names agree
+    postcode = norm.text(record.get("postcode", "")).replace(" ", "")
+    if postcode and year:
+        out.append(("postcode-year", postcode + year))
+    street = norm.street_name(record.get("street", ""))
+    house = norm.house_number(record.get("street", ""))
+    if street and house:
+        out.append(("street-house", f"{street}|{house}"))
+    if len(phone := norm.phone(record.get("phone", ""))) >= 6:
+        out.append(("phone", phone))
+    if email := norm.email(record.get("email", "")):
+        out.append(("email", email))
+    if len(nid := norm.digits(record.get("national_id", ""))) >= 5:
+        out.append(("nid", nid))
+    return out
+
+
+class _Hasher:
+    """Token → bit positions under the secret, remembered: tokens repeat across records."""
+
+    def __init__(self, secret: Secret):
+        self.keys = {kind: secret.key(f"field:{kind}") for kind in WEIGHTS}
+        self.block_keys: dict[str, bytes] = {}
+        self.secret = secret
+        self.cache: dict[tuple[str, str], int] = {}
+        self.blocks: dict[tuple[str, str], int] = {}
+        self.fields: dict[tuple[str, str], int] = {}
+
+    def mask(self, kind: str, token: str) -> int:
+        """The token's k bits as an integer bit mask."""
+        found = self.cache.get((kind, token))
+        if found is None:
+            k = WEIGHTS[kind]
+            key = self.keys[kind]
+            raw = b""
+            counter = 0
+            while len(raw) < 2 * k:  # 16 positions per HMAC
+                raw += hmac.digest(key, f"{counter}:{token}".encode(), "sha256")
+                counter += 1
+            found = 0
+            for position in np.frombuffer(raw[: 2 * k], dtype="<u2").tolist():
+                found |= 1 << (position % BITS)
+            self.cache[(kind, token)] = found
+        return found
+
+    def field_mask(self, field: str, value: str) -> int:
+        """The bits of one field's value (a value repeats across records: remembered)."""
+        found = self.fields.get((field, value))
+        if found is None:
+            found = 0
+            for kind, token in tokens({field: value}):
+                found |= self.mask(kind, token)
+            self.fields[(field, value)] = found
+        return found
+
+    def block(self, kind: str, value: str) -> int:
+        found = self.blocks.get((kind, value))
+        if found is None:
+            key = self.block_keys.get(kind)
+            if key is None:
+                key = self.block_keys[kind] = self.secret.key(f"block:{kind}")
+            found = int.from_bytes(hmac.digest(key, value.encode(), "sha256")[:8], "little")
+            self.blocks[(kind, value)] = found
+        return found
+
+
+def permutation(secret: Secret) -> np.ndarray:
+    seed = int.from_bytes(secret.key("permutation"), "little")
+    return np.random.default_rng(seed).permutation(BITS)
+
+
+def encode(
+    ids: Sequence[str], records: Iterable[dict[str, str]], secret: Secret, chunk: int = 20_000
+) -> Encoded:
+    """Encode records (dicts of the persons CSV's columns) under the secret."""
+    hasher = _Hasher(secret)
+    order = permutation(secret)
+    filters: list[np.ndarray] = []
+    blocks: list[list[int]] = []
+    masks: list[int] = []
+    size = BITS // 8
+
+    def flush() -> None:
+        if not masks:
+            return
+        raw = np.frombuffer(b"".join(m.to_bytes(size, "little") for m in masks), dtype=np.uint8)
+        bits = np.unpackbits(raw.reshape(len(masks), size), axis=1, bitorder="little").view(bool)
+        packed = np.packbits(bits[:, order], axis=1, bitorder="little")
+        filters.append(np.ascontiguousarray(packed).view("<u8"))
+        masks.clear()
+
+    field_mask = hasher.field_mask
+    for record in records:
+        mask = 0
+        for field, value in record.items():
+            if value and field in FIELD_SET:
+                mask |= field_mask(field, value)
+        masks.append(mask)
+        blocks.append(
+            sorted({hasher.block(kind, value) for kind, value in blocking_values(record)})
+        )
+        if len(masks) == chunk:
+            flush()
+    flush()
+    matrix = np.concatenate(filters) if filters else np.zeros((0, WORDS), dtype="<u8")
+    return Encoded(list(ids), matrix, blocks, secret.fingerprint)
