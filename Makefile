@@ -80,6 +80,7 @@ messages: install-dev
 bench: install-dev
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/duplicates.py
+	$(BIN)/python bench/duplicates_fs.py
 	$(BIN)/python bench/people_import.py
 	$(BIN)/python bench/people_search.py
 	$(BIN)/python bench/goods_stock.py
