@@ -1,8 +1,8 @@
 """A Fellegi-Sunter model for duplicate persons, trained on the records themselves.
 
-Plain Python and numpy, no Django (docs/decisions/0026-fellegi-sunter-model.md). Not yet
-used by the registry: `kindred.people.matching` (hand-set weights) still is. This engine is
-the first step of issue 15 and is measured by bench/duplicates_fs.py.
+Plain Python and numpy, no Django; see docs/decisions/0027-fellegi-sunter-duplicate-model.md.
+Not yet used by the registry: `kindred.people.matching` (hand-set weights) still is. This
+engine is the first step of issue 15 and is measured by bench/duplicates_fs.py.
 
 How it works:
 
