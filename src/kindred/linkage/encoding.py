@@ -38,7 +38,6 @@ FIELDS = (
     "country",
     "national_id",
 )
-FIELD_SET = frozenset(FIELDS)
 
 # Bits per token of each kind (the field weights).
 WEIGHTS = {
@@ -95,42 +94,72 @@ def bigrams(value: str) -> list[str]:
     return [padded[i : i + 2] for i in range(len(padded) - 1)]
 
 
-def tokens(record: dict[str, str]) -> list[tuple[str, str]]:
-    """(kind, token) pairs of one record's normal forms."""
-    out: list[tuple[str, str]] = []
-    for name_field in ("given_name", "family_name"):
-        for word in norm.text(record.get(name_field, "")).split():
-            out.extend(("name", gram) for gram in bigrams(word))
-    year, month, day = norm.birth_date(record.get("birth_date", ""))
-    if year:
-        out.append(("year", year))
-    if month:
-        out.append(("month", month))
-    if day:
-        out.append(("day", day))
+def _name(value: str) -> list[tuple[str, str]]:
+    return [("name", gram) for word in norm.text(value).split() for gram in bigrams(word)]
+
+
+def _birth_date(value: str) -> list[tuple[str, str]]:
+    year, month, day = norm.birth_date(value)
+    out = [(kind, part) for kind, part in (("year", year), ("month", month), ("day", day)) if part]
     if month and day:
         out.append(("daymonth", "".join(sorted((month, day)))))
-    street = record.get("street", "")
-    name = " ".join(w for w in norm.text(street).split() if not w.isdigit())
-    for word in name.split():
-        out.extend(("street", gram) for gram in bigrams(word))
-    if house := norm.house_number(street):
-        out.append(("house", house))
-    if postcode := norm.text(record.get("postcode", "")).replace(" ", ""):
-        out.append(("postcode", postcode))
-    if city := norm.text(record.get("city", "")):
-        out.append(("city", city))
-    if phone := norm.phone(record.get("phone", "")):
-        out.extend(("phone", gram) for gram in bigrams(phone))
-        out.append(("phone_whole", phone))
-    if email := norm.email(record.get("email", "")):
-        out.append(("email_whole", email))  # its bigrams would mostly repeat the name
-    if nid := norm.digits(record.get("national_id", "")) or norm.text(
-        record.get("national_id", "")
-    ):
-        out.extend(("nid", gram) for gram in bigrams(nid))
-        out.append(("nid_whole", nid))
     return out
+
+
+def _street(value: str) -> list[tuple[str, str]]:
+    words = [w for w in norm.text(value).split() if not w.isdigit()]
+    out = [("street", gram) for word in words for gram in bigrams(word)]
+    if house := norm.house_number(value):
+        out.append(("house", house))
+    return out
+
+
+def _postcode(value: str) -> list[tuple[str, str]]:
+    postcode = norm.text(value).replace(" ", "")
+    return [("postcode", postcode)] if postcode else []
+
+
+def _city(value: str) -> list[tuple[str, str]]:
+    city = norm.text(value)
+    return [("city", city)] if city else []
+
+
+def _phone(value: str) -> list[tuple[str, str]]:
+    phone = norm.phone(value)
+    return [("phone", gram) for gram in bigrams(phone)] + [("phone_whole", phone)] if phone else []
+
+
+def _email(value: str) -> list[tuple[str, str]]:
+    email = norm.email(value)  # only whole: its bigrams would mostly repeat the name
+    return [("email_whole", email)] if email else []
+
+
+def _national_id(value: str) -> list[tuple[str, str]]:
+    nid = norm.digits(value) or norm.text(value)
+    return [("nid", gram) for gram in bigrams(nid)] + [("nid_whole", nid)] if nid else []
+
+
+FIELD_TOKENS = {
+    "given_name": _name,
+    "family_name": _name,
+    "birth_date": _birth_date,
+    "street": _street,
+    "postcode": _postcode,
+    "city": _city,
+    "phone": _phone,
+    "email": _email,
+    "national_id": _national_id,
+}
+
+
+def tokens(record: dict[str, str]) -> list[tuple[str, str]]:
+    """(kind, token) pairs of one record's normal forms."""
+    return [
+        token
+        for field, value in record.items()
+        if value and field in FIELD_TOKENS
+        for token in FIELD_TOKENS[field](value)
+    ]
 
 
 def blocking_values(record: dict[str, str]) -> list[tuple[str, str]]:
@@ -165,15 +194,15 @@ class _Hasher:
 
     def __init__(self, secret: Secret):
         self.keys = {kind: secret.key(f"field:{kind}") for kind in WEIGHTS}
-        self.block_keys: dict[str, bytes] = {}
         self.secret = secret
-        self.cache: dict[tuple[str, str], int] = {}
-        self.blocks: dict[tuple[str, str], int] = {}
-        self.fields: dict[tuple[str, str], int] = {}
+        self.masks: dict[str, dict[str, int]] = {kind: {} for kind in WEIGHTS}
+        self.blocks: dict[str, dict[str, int]] = {}
+        self.fields: dict[str, dict[str, int]] = {field: {} for field in FIELD_TOKENS}
 
     def mask(self, kind: str, token: str) -> int:
         """The token's k bits as an integer bit mask."""
-        found = self.cache.get((kind, token))
+        cache = self.masks[kind]
+        found = cache.get(token)
         if found is None:
             k = WEIGHTS[kind]
             key = self.keys[kind]
@@ -185,27 +214,33 @@ class _Hasher:
             found = 0
             for position in np.frombuffer(raw[: 2 * k], dtype="<u2").tolist():
                 found |= 1 << (position % BITS)
-            self.cache[(kind, token)] = found
+            cache[token] = found
         return found
 
     def field_mask(self, field: str, value: str) -> int:
         """The bits of one field's value (a value repeats across records: remembered)."""
-        found = self.fields.get((field, value))
+        cache = self.fields[field]
+        found = cache.get(value)
         if found is None:
             found = 0
-            for kind, token in tokens({field: value}):
-                found |= self.mask(kind, token)
-            self.fields[(field, value)] = found
+            masks = self.masks
+            for kind, token in FIELD_TOKENS[field](value):
+                bits = masks[kind].get(token)
+                found |= self.mask(kind, token) if bits is None else bits
+            cache[value] = found
         return found
 
     def block(self, kind: str, value: str) -> int:
-        found = self.blocks.get((kind, value))
+        cache = self.blocks.get(kind)
+        if cache is None:
+            cache = self.blocks[kind] = {}
+        found = cache.get(value)
         if found is None:
-            key = self.block_keys.get(kind)
+            key = self.keys.get(f"block:{kind}")
             if key is None:
-                key = self.block_keys[kind] = self.secret.key(f"block:{kind}")
+                key = self.keys[f"block:{kind}"] = self.secret.key(f"block:{kind}")
             found = int.from_bytes(hmac.digest(key, value.encode(), "sha256")[:8], "little")
-            self.blocks[(kind, value)] = found
+            cache[value] = found
         return found
 
 
@@ -234,16 +269,16 @@ def encode(
         filters.append(np.ascontiguousarray(packed).view("<u8"))
         masks.clear()
 
-    field_mask = hasher.field_mask
+    field_mask, block, by_field = hasher.field_mask, hasher.block, hasher.fields
     for record in records:
         mask = 0
         for field, value in record.items():
-            if value and field in FIELD_SET:
-                mask |= field_mask(field, value)
+            cache = by_field.get(field)
+            if cache is not None and value:
+                bits = cache.get(value)
+                mask |= field_mask(field, value) if bits is None else bits
         masks.append(mask)
-        blocks.append(
-            sorted({hasher.block(kind, value) for kind, value in blocking_values(record)})
-        )
+        blocks.append(sorted({block(kind, value) for kind, value in blocking_values(record)}))
         if len(masks) == chunk:
             flush()
     flush()
