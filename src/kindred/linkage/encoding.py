@@ -162,31 +162,30 @@ def tokens(record: dict[str, str]) -> list[tuple[str, str]]:
     ]
 
 
-def blocking_values(record: dict[str, str]) -> list[tuple[str, str]]:
-    """(kind, value) of the record's blocking keys, before keying."""
-    out: list[tuple[str, str]] = []
-    year, month, day = norm.birth_date(record.get("birth_date", ""))
-    if year and month and day:
-        out.append(("dob", year + month + day))
-    if year:
-        for name_field in ("given_name", "family_name"):
-            for word in norm.text(record.get(name_field, "")).split()[:1]:
-                if code := norm.soundex(word):
-                    out.append(("name-year", code + year))  # one kind: swapped names agree
-    postcode = norm.text(record.get("postcode", "")).replace(" ", "")
-    if postcode and year:
-        out.append(("postcode-year", postcode + year))
-    street = norm.street_name(record.get("street", ""))
-    house = norm.house_number(record.get("street", ""))
-    if street and house:
-        out.append(("street-house", f"{street}|{house}"))
-    if len(phone := norm.phone(record.get("phone", ""))) >= 6:
-        out.append(("phone", phone))
-    if email := norm.email(record.get("email", "")):
-        out.append(("email", email))
-    if len(nid := norm.digits(record.get("national_id", ""))) >= 5:
-        out.append(("nid", nid))
-    return out
+def _field_blocks(field: str, value: str) -> tuple[list[tuple[str, str]], str]:
+    """A field's own blocking keys (kind, value) before keying, and the part it gives to keys
+    combined with the birth year (a name's soundex, the postcode; the year itself)."""
+    if field == "birth_date":
+        year, month, day = norm.birth_date(value)
+        return ([("dob", year + month + day)] if year and month and day else []), year
+    if field in ("given_name", "family_name"):
+        words = norm.text(value).split()
+        return [], norm.soundex(words[0]) if words else ""
+    if field == "postcode":
+        return [], norm.text(value).replace(" ", "")
+    if field == "street":
+        street, house = norm.street_name(value), norm.house_number(value)
+        return ([("street-house", f"{street}|{house}")] if street and house else []), ""
+    if field == "phone":
+        phone = norm.phone(value)
+        return ([("phone", phone)] if len(phone) >= 6 else []), ""
+    if field == "email":
+        email = norm.email(value)
+        return ([("email", email)] if email else []), ""
+    if field == "national_id":
+        nid = norm.digits(value)
+        return ([("nid", nid)] if len(nid) >= 5 else []), ""
+    return [], ""
 
 
 class _Hasher:
@@ -217,16 +216,19 @@ class _Hasher:
             cache[token] = found
         return found
 
-    def field_mask(self, field: str, value: str) -> int:
-        """The bits of one field's value (a value repeats across records: remembered)."""
+    def field_entry(self, field: str, value: str) -> tuple[int, tuple[int, ...], str]:
+        """One field value's bits, own keyed blocking keys and part of combined keys
+        (values repeat across records: remembered)."""
         cache = self.fields[field]
         found = cache.get(value)
         if found is None:
-            found = 0
+            bits = 0
             masks = self.masks
             for kind, token in FIELD_TOKENS[field](value):
-                bits = masks[kind].get(token)
-                found |= self.mask(kind, token) if bits is None else bits
+                known = masks[kind].get(token)
+                bits |= self.mask(kind, token) if known is None else known
+            own, part = _field_blocks(field, value)
+            found = (bits, tuple(self.block(kind, text) for kind, text in own), part)
             cache[value] = found
         return found
 
@@ -269,16 +271,38 @@ def encode(
         filters.append(np.ascontiguousarray(packed).view("<u8"))
         masks.clear()
 
-    field_mask, block, by_field = hasher.field_mask, hasher.block, hasher.fields
+    field_entry, block, by_field = hasher.field_entry, hasher.block, hasher.fields
     for record in records:
         mask = 0
+        keys: set[int] = set()
+        year = given = family = postcode = ""
         for field, value in record.items():
             cache = by_field.get(field)
-            if cache is not None and value:
-                bits = cache.get(value)
-                mask |= field_mask(field, value) if bits is None else bits
+            if cache is None or not value:
+                continue
+            entry = cache.get(value)
+            if entry is None:
+                entry = field_entry(field, value)
+            mask |= entry[0]
+            keys.update(entry[1])
+            if entry[2]:
+                if field == "birth_date":
+                    year = entry[2]
+                elif field == "given_name":
+                    given = entry[2]
+                elif field == "family_name":
+                    family = entry[2]
+                elif field == "postcode":
+                    postcode = entry[2]
+        if year:  # keys combined with the birth year; one kind for both names (swaps agree)
+            if given:
+                keys.add(block("name-year", given + year))
+            if family:
+                keys.add(block("name-year", family + year))
+            if postcode:
+                keys.add(block("postcode-year", postcode + year))
         masks.append(mask)
-        blocks.append(sorted({block(kind, value) for kind, value in blocking_values(record)}))
+        blocks.append(sorted(keys))
         if len(masks) == chunk:
             flush()
     flush()
