@@ -378,12 +378,15 @@ def test_match_refuses_files_that_are_not_encodings(tmp_path, capsys):
     lines = encoded.read_text().splitlines()
     damaged = tmp_path / "damaged.csv"
     damaged.write_text("\n".join([lines[0], lines[1][:40]]) + "\n")
+    bad_key = tmp_path / "bad_key.csv"
+    bad_key.write_text("\n".join([lines[0], lines[1].rsplit(",", 1)[0] + ",-1 ffffffffffffffffff"]))
     twice = tmp_path / "twice.csv"
     twice.write_text("\n".join([lines[0], lines[1], lines[1]]) + "\n")
     for other, message in (
         (persons, "is not a file encoded by “kindred linkage encode”"),
         (damaged, "line 2: this is not a valid encoding"),
         (twice, "ids must be unique"),
+        (bad_key, "line 2: this is not a valid encoding"),
         (tmp_path / "missing.csv", "no such file"),
     ):
         status, err = call(capsys, "match", str(encoded), str(other))

@@ -48,6 +48,7 @@ SHORT_SECRET = gettext_noop(
 )
 
 HEX = re.compile(r"[0-9a-fA-F]+")
+BLOCK_KEY = re.compile(r"[0-9a-f]{16}")
 
 
 class LinkageError(ValueError):
@@ -180,7 +181,10 @@ def read_encoded(path: Path) -> Encoded:
             clk = base64.b64decode(row[1], validate=True)
             if len(clk) != width:
                 raise ValueError(row)
-            blocks.append([int(key, 16) for key in row[2].split()])
+            keys = row[2].split()
+            if not all(BLOCK_KEY.fullmatch(key) for key in keys):
+                raise ValueError(row)
+            blocks.append([int(key, 16) for key in keys])
         except (ValueError, binascii.Error) as error:
             raise LinkageError(BAD_ROW, path=str(path), line=line) from error
         raw += clk
