@@ -10,7 +10,9 @@ import pytest
 from kindred.people.matching import Record, prepare
 from kindred.people.matching.probabilistic import (
     FIELDS,
+    RULE_ORDER,
     candidate_pairs,
+    candidate_pairs_by_rule,
     comparison_levels,
     find_pairs,
     fit,
@@ -200,3 +202,93 @@ def test_comparison_levels_of_names_and_birth_dates():
     unknown = Record(id="5", family_name="Nielsen")
     assert levels(anna, unknown)["given_name"] == "missing"
     assert soundex("robert") == soundex("rupert") == "r163"
+
+
+def test_each_candidate_pair_belongs_to_the_most_specific_rule_that_found_it():
+    records = [
+        Record(
+            id="a", given_name="Anna", family_name="Holm", phone="+4520202020", street="Skovvej 3"
+        ),
+        Record(
+            id="b", given_name="Lars", family_name="Holm", phone="+4520202020", street="Skovvej 3"
+        ),
+        Record(id="c", given_name="Lars", family_name="Holm", street="Skovvej 3"),
+    ]
+    prepared = [prepare(r) for r in records]
+    pairs, rules = candidate_pairs_by_rule(prepared)
+    found = {
+        (prepared[i].id, prepared[j].id): RULE_ORDER[r]
+        for (i, j), r in zip(pairs.tolist(), rules.tolist(), strict=True)
+    }
+    assert found == {("a", "b"): "phone", ("a", "c"): "street+house", ("b", "c"): "street+house"}
+    assert np.array_equal(pairs, candidate_pairs(prepared))
+
+
+def household_and_namesakes(seed: int = 11) -> tuple[list[Record], set[tuple[str, str]]]:
+    """Households of relatives (one family name, street, phone and e-mail; their own given
+    names and birth dates), namesakes elsewhere, and some persons registered twice."""
+    rng = random.Random(seed)
+    records: list[Record] = []
+    truth = set()
+    for h in range(60):
+        family = rng.choice(FAMILY)
+        street = f"{rng.choice(STREETS)} {rng.randint(1, 150)}"
+        phone = f"+45{rng.randint(20_000_000, 99_999_999)}"
+        postcode = str(rng.randint(1000, 9990))
+        for k, given in enumerate(rng.sample(GIVEN, 3)):
+            person = Record(
+                id=f"h{h:03}-{k}",
+                given_name=given,
+                family_name=family,
+                birth_date=f"{rng.randint(1950, 2015)}-{rng.randint(1, 12):02}-{rng.randint(1, 28):02}",
+                phone=phone,
+                email=f"{family.lower()}{h}@example.org",
+                street=street,
+                postcode=postcode,
+            )
+            records.append(person)
+            # a namesake: same names and birth year, nothing else in common
+            records.append(
+                Record(
+                    id=f"n{h:03}-{k}",
+                    given_name=given,
+                    family_name=family,
+                    birth_date=f"{person.birth_date[:4]}-{rng.randint(1, 12):02}-{rng.randint(1, 28):02}",
+                    phone=f"+45{rng.randint(20_000_000, 99_999_999)}",
+                    street=f"{rng.choice(STREETS)} {rng.randint(151, 300)}",
+                    postcode=str(rng.randint(1000, 9990)),
+                )
+            )
+            if rng.random() < 0.3:
+                copy = Record(**{**person.__dict__, "id": f"d{h:03}-{k}", "phone": ""})
+                records.append(copy)
+                truth.add(tuple(sorted((person.id, copy.id))))
+    return records, truth
+
+
+def test_relatives_sharing_address_phone_and_email_are_not_one_person():
+    records, truth = household_and_namesakes()
+    prepared = [prepare(r) for r in records]
+    columns = Columns.of(prepared)
+    pairs, rules = candidate_pairs_by_rule(prepared)
+    levels = comparison_levels(columns, pairs[:, 0], pairs[:, 1])
+    model = fit(prepared, pairs, levels=levels, columns=columns, rules=rules, min_rule_pairs=0)
+    assert model.by_rule  # the rules with relatives have a model of their own
+    probability = model.probabilities(columns, pairs, levels, rules)
+    found = {
+        tuple(sorted((prepared[i].id, prepared[j].id)))
+        for (i, j), p in zip(pairs.tolist(), probability.tolist(), strict=True)
+        if p >= 0.5
+    }
+    relatives = {(a, b) for a, b in found if a.startswith("h") and b.startswith("h")}
+    assert relatives == set()
+    assert found >= truth
+    # the explanation is the rule's model's too
+    k = next(
+        k
+        for k, (i, j) in enumerate(pairs.tolist())
+        if {prepared[i].id, prepared[j].id} == {"h000-0", "h000-1"}
+    )
+    explanation = model.explain(prepared[pairs[k, 0]], prepared[pairs[k, 1]])
+    assert explanation.probability == pytest.approx(probability[k])
+    assert explanation.probability < 0.5

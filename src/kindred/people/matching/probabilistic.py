@@ -103,6 +103,8 @@ _FLOOR = 1e-6
 # 100,000 records plain EM ended at lambda 0.45 and precision 0.08; at 1 it held on one seed
 # and not after a change of blocking; at 3 it held on every seed tried.
 PRIOR_STRENGTH = 3.0
+# A rule with fewer candidate pairs is scored by the model trained on all candidates.
+MIN_RULE_PAIRS = 20_000
 
 
 # Sound-alike codes -------------------------------------------------------------------------
@@ -309,14 +311,35 @@ def blocking_rules(p: Prepared) -> dict[str, str]:
     }
 
 
+# Rules from the most to the least specific: a pair found by several rules belongs to the
+# first. With enough pairs, its m, u and lambda are estimated on them alone (see `fit`).
+RULE_ORDER = (
+    "national_id",
+    "birth_date+postcode",
+    "email",
+    "phone",
+    "street+house",
+    "names_sound+birth_year",
+)
+
+
 def candidate_pairs(prepared: Sequence[Prepared], max_block: int = 200) -> np.ndarray:
     """Every pair of records sharing a key under at least one rule, as an array (pairs, 2) of
     indexes i < j, sorted, each pair once. Keys shared by more than `max_block` records are
     skipped."""
+    return candidate_pairs_by_rule(prepared, max_block)[0]
+
+
+def candidate_pairs_by_rule(
+    prepared: Sequence[Prepared], max_block: int = 200
+) -> tuple[np.ndarray, np.ndarray]:
+    """`candidate_pairs` and, per pair, the index in RULE_ORDER of the most specific rule
+    that found it."""
     n = len(prepared)
     keyed = [blocking_rules(p) for p in prepared]
     found: list[np.ndarray] = []
-    for rule in keyed[0] if keyed else ():
+    ranks: list[np.ndarray] = []
+    for rank, rule in enumerate(RULE_ORDER if keyed else ()):
         codes = _codes([k[rule] for k in keyed])
         order = np.argsort(codes, kind="stable")
         sorted_codes = codes[order]
@@ -331,12 +354,28 @@ def candidate_pairs(prepared: Sequence[Prepared], max_block: int = 200) -> np.nd
             members = order[start : start + size]
             i, j = np.triu_indices(size, 1)
             found.append(np.stack([members[i], members[j]], axis=1))
+        ranks.append(np.full(sum(len(x) for x in found) - sum(len(r) for r in ranks), rank))
     if not found:
-        return np.zeros((0, 2), dtype=np.int64)
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
     pairs = np.concatenate(found)
+    rank_of = np.concatenate(ranks)
     pairs.sort(axis=1)
-    encoded = np.unique(pairs[:, 0] * n + pairs[:, 1])
-    return np.stack([encoded // n, encoded % n], axis=1)
+    encoded = pairs[:, 0] * n + pairs[:, 1]
+    order = np.lexsort((rank_of, encoded))
+    encoded, rank_of = encoded[order], rank_of[order]
+    first = np.r_[True, encoded[1:] != encoded[:-1]]
+    encoded, rank_of = encoded[first], rank_of[first]
+    return np.stack([encoded // n, encoded % n], axis=1), rank_of.astype(np.int64)
+
+
+def pair_rule(a: Prepared, b: Prepared) -> int:
+    """The index in RULE_ORDER of the most specific rule under which a and b share a key,
+    or -1 (the block size cap of `candidate_pairs` is not applied)."""
+    ka, kb = blocking_rules(a), blocking_rules(b)
+    for rank, rule in enumerate(RULE_ORDER):
+        if ka[rule] and ka[rule] == kb[rule]:
+            return rank
+    return -1
 
 
 # The model -----------------------------------------------------------------------------------
@@ -367,6 +406,8 @@ class Model:
     # (field, value) -> log2 adjustment of an exact agreement on that value
     frequency: dict[str, dict[str, float]] = field(default_factory=dict)
     iterations: int = 0
+    # index in RULE_ORDER -> the model trained on that rule's pairs alone
+    by_rule: dict[int, Model] = field(default_factory=dict)
 
     def weights(self) -> dict[str, np.ndarray]:
         """log2(m/u) per field and level; 0 for "missing"."""
@@ -395,6 +436,20 @@ class Model:
             total[exact] += [adjust.get(values[i], 0.0) for i in pairs[exact, 0].tolist()]
         return total
 
+    def probabilities(
+        self, columns: _Columns, pairs: np.ndarray, levels: np.ndarray, rules: np.ndarray | None
+    ) -> np.ndarray:
+        """Match probability of each pair, each scored by its rule's model."""
+        out = np.asarray(self.probability(self.total_weights(columns, pairs, levels)), dtype=float)
+        if rules is None:
+            return out
+        for rank, sub in self.by_rule.items():
+            mask = np.flatnonzero(rules == rank)
+            if len(mask):
+                weight = sub.total_weights(columns, pairs[mask], levels[mask])
+                out[mask] = sub.probability(weight)
+        return out
+
     def probability(self, weight: np.ndarray | float) -> np.ndarray | float:
         logit = np.clip(self.prior + np.asarray(weight), -60.0, 60.0)
         result = 1.0 / (1.0 + np.exp2(-logit))
@@ -402,6 +457,9 @@ class Model:
 
     def explain(self, a: Prepared, b: Prepared) -> Explanation:
         """Per field: its level and its weight; their sum and the match probability."""
+        rule = pair_rule(a, b)
+        if rule in self.by_rule:
+            return self.by_rule[rule].explain(a, b)
         columns = _Columns.of([a, b])
         left, right = np.array([0]), np.array([1])
         levels = comparison_levels(columns, left, right)[0]
@@ -462,6 +520,40 @@ def _frequencies(values: Iterable[str]) -> dict[str, float]:
     return {v: math.log2(agree / max(s, 1.0 / total)) for v, s in shares.items()}
 
 
+def _em(
+    model: Model,
+    levels: np.ndarray,
+    prior_m: dict[str, np.ndarray],
+    prior_strength: float,
+    max_iterations: int,
+    tolerance: float,
+) -> None:
+    """Expectation maximisation over the candidate pairs' levels, in place."""
+    for iteration in range(1, max_iterations + 1):
+        weight = np.zeros(len(levels))
+        for f, name in enumerate(_NAMES):
+            weight += np.log2(model.m[name][levels[:, f]] / model.u[name][levels[:, f]])
+        p = 1.0 / (1.0 + np.exp2(-np.clip(model.prior + weight, -60, 60)))
+        change = 0.0
+        for f, name in enumerate(_NAMES):
+            k = len(FIELDS[name])
+            counts = np.bincount(levels[:, f], weights=p, minlength=k)
+            known = counts[1:].sum()
+            counts[1:] += prior_strength * known * prior_m[name][1:] / prior_m[name][1:].sum()
+            new_m = _normalise(counts)
+            new_u = _normalise(np.bincount(levels[:, f], weights=1.0 - p, minlength=k))
+            _constrain(new_m, new_u)
+            change = max(change, float(np.abs(new_m - model.m[name]).max()))
+            change = max(change, float(np.abs(new_u - model.u[name]).max()))
+            model.m[name], model.u[name] = new_m, new_u
+        new_lam = float(np.clip(p.mean(), 1e-6, 1 - 1e-6))
+        change = max(change, abs(new_lam - model.lam))
+        model.lam = new_lam
+        model.iterations = iteration
+        if change < tolerance:
+            break
+
+
 def fit(
     prepared: Sequence[Prepared],
     pairs: np.ndarray | None = None,
@@ -473,12 +565,14 @@ def fit(
     levels: np.ndarray | None = None,
     columns: _Columns | None = None,
     prior_strength: float = PRIOR_STRENGTH,
+    rules: np.ndarray | None = None,
+    min_rule_pairs: int = MIN_RULE_PAIRS,
 ) -> Model:
     """Estimate the model from the records themselves (deterministic for a given seed).
     `prior_strength` 0 is plain EM."""
     columns = columns or _Columns.of(prepared)
     if pairs is None:
-        pairs = candidate_pairs(prepared)
+        pairs, rules = candidate_pairs_by_rule(prepared)
     if levels is None:
         levels = comparison_levels(columns, pairs[:, 0], pairs[:, 1])
     n = len(prepared)
@@ -535,30 +629,33 @@ def fit(
     if not len(levels):
         return model
 
-    # Expectation maximisation over the candidate pairs.
-    for iteration in range(1, max_iterations + 1):
-        weight = np.zeros(len(levels))
-        for f, name in enumerate(_NAMES):
-            weight += np.log2(model.m[name][levels[:, f]] / model.u[name][levels[:, f]])
-        p = 1.0 / (1.0 + np.exp2(-np.clip(model.prior + weight, -60, 60)))
-        change = 0.0
-        for f, name in enumerate(_NAMES):
-            k = len(FIELDS[name])
-            counts = np.bincount(levels[:, f], weights=p, minlength=k)
-            known = counts[1:].sum()
-            counts[1:] += prior_strength * known * prior_m[name][1:] / prior_m[name][1:].sum()
-            new_m = _normalise(counts)
-            new_u = _normalise(np.bincount(levels[:, f], weights=1.0 - p, minlength=k))
-            _constrain(new_m, new_u)
-            change = max(change, float(np.abs(new_m - model.m[name]).max()))
-            change = max(change, float(np.abs(new_u - model.u[name]).max()))
-            model.m[name], model.u[name] = new_m, new_u
-        new_lam = float(np.clip(p.mean(), 1e-6, 1 - 1e-6))
-        change = max(change, abs(new_lam - model.lam))
-        model.lam = new_lam
-        model.iterations = iteration
-        if change < tolerance:
-            break
+    _em(model, levels, prior_m, prior_strength, max_iterations, tolerance)
+    if rules is not None and len(rules) == len(levels):
+        # u and lambda per blocking rule: pairs found only through a shared address or phone
+        # are mostly relatives, pairs found only through sound-alike names and birth year
+        # mostly namesakes. One u for both fits neither (ADR 0027).
+        # A rule gets its own model only when it has many candidate pairs: in a small file
+        # the mixture is too small to matter, and a rule's own EM there lost true pairs (its
+        # lambda falls with its share of matches).
+        for rank in range(len(RULE_ORDER)):
+            mask = rules == rank
+            if not mask.any() or mask.sum() < min_rule_pairs:
+                continue
+            sub = Model(
+                m={k: v.copy() for k, v in prior_m.items()},
+                u={k: v.copy() for k, v in model.u.items()},
+                lam=float(np.clip(model.lam, 0.01, 0.99)),
+                frequency=model.frequency,
+            )
+            _em(
+                sub,
+                levels[mask],
+                prior_m,
+                prior_strength,
+                max_iterations,
+                tolerance,
+            )
+            model.by_rule[rank] = sub
     return model
 
 
@@ -573,13 +670,13 @@ def find_pairs(
     id_b, sorted by p descending; and the model (trained on these records unless given)."""
     prepared = [prepare(r, default_country) for r in records]
     columns = _Columns.of(prepared)
-    pairs = candidate_pairs(prepared, max_block)
+    pairs, rules = candidate_pairs_by_rule(prepared, max_block)
     levels = comparison_levels(columns, pairs[:, 0], pairs[:, 1])
     if model is None:
-        model = fit(prepared, pairs, levels=levels, columns=columns)
+        model = fit(prepared, pairs, levels=levels, columns=columns, rules=rules)
     if not len(pairs):
         return [], model
-    probability = np.asarray(model.probability(model.total_weights(columns, pairs, levels)))
+    probability = model.probabilities(columns, pairs, levels, rules)
     keep = np.flatnonzero(probability >= threshold)
     out = []
     for k in keep.tolist():
