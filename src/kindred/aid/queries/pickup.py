@@ -82,6 +82,18 @@ def pickup_site(org: Organization, request: HelpRequest, *, today: date | None =
     return pickup_sites(org, [request], today=today)[request.pk]
 
 
+def live_bookings(org: Organization, request_ids: Iterable[int]) -> dict[int, Booking]:
+    """Each request's booked (not cancelled, not yet attended) booking, with its day's
+    site: the day and the site the household comes on, which the station warns against
+    and the handout checks."""
+    return {
+        b.request_id: b
+        for b in Booking.objects.filter(
+            organization=org, request_id__in=set(request_ids), status=Booking.Status.BOOKED
+        ).select_related("day__site")
+    }
+
+
 def reserved_lines(org: Organization, request_ids: Iterable[int]) -> QuerySet[ReservationLine]:
     """The lines of the requests' active reservations, with what the pages show of them."""
     return (

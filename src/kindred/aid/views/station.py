@@ -21,7 +21,7 @@ from kindred.people.models import Household
 from ..forms.station import HandOutForm, SearchForm, WalkInForm
 from ..models import Booking, Handout, Reservation
 from ..queries import station as queries
-from ..queries.pickup import today_of
+from ..queries.pickup import live_bookings, today_of
 from ..services import handouts as services
 from ..services.common import NeedsConfirmation, NotEligible
 
@@ -121,14 +121,7 @@ def _reservation_forms(request, reservations, *, booking=None, data=None, bound_
     stock_by_site: dict[int, list] = {}
     sites = _sites(request)
     today = today_of(org)
-    live = {
-        b.request_id: b
-        for b in Booking.objects.filter(
-            organization=org,
-            request_id__in={r.request_id for r in reservations},
-            status=Booking.Status.BOOKED,
-        ).select_related("day__site")
-    }
+    live = live_bookings(org, (r.request_id for r in reservations))
     for reservation in reservations:
         came_with = booking if booking is not None else live.get(reservation.request_id)
         reservation.warnings = queries.handout_warnings(
@@ -235,10 +228,8 @@ def station_hand_out(request: HttpRequest, reservation_id: int) -> HttpResponse:
     if booking_id:
         booking = Booking.objects.filter(pk=booking_id).first()
     # Where the household came, as the page assumed when it warned (_reservation_forms).
-    came_with = booking or (
-        Booking.objects.filter(request_id=reservation.request_id, status=Booking.Status.BOOKED)
-        .select_related("day__site")
-        .first()
+    came_with = booking or live_bookings(request.org, [reservation.request_id]).get(
+        reservation.request_id
     )
     try:
         handout = services.hand_out_reservation(
