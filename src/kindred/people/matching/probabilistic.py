@@ -43,6 +43,8 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from kindred.linkage.normalise import soundex as linkage_soundex
+
 from . import Prepared, Record, prepare
 from .field_rules import _same_national_id
 
@@ -109,28 +111,8 @@ MIN_RULE_PAIRS = 20_000
 
 # Sound-alike codes -------------------------------------------------------------------------
 
-_SOUNDEX = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556")
-
-
-@lru_cache(maxsize=1 << 16)
-def soundex(word: str) -> str:
-    """American Soundex of a lower-case ASCII word ("robert" and "rupert": "r163"); "" for
-    no letters. Vowels separate repeated codes; h and w do not."""
-    letters = [c for c in word if "a" <= c <= "z"]
-    if not letters:
-        return ""
-    first = letters[0]
-    codes = []
-    previous = first.translate(_SOUNDEX)
-    for c in letters[1:]:
-        code = c.translate(_SOUNDEX)
-        if code.isdigit():
-            if code != previous:
-                codes.append(code)
-            previous = code
-        elif c not in "hw":
-            previous = ""
-    return (first + "".join(codes) + "000")[:4]
+# One Soundex for both engines (the linkage's blocking keys use it too).
+soundex = linkage_soundex
 
 
 # Records as columns -------------------------------------------------------------------------
