@@ -41,20 +41,9 @@ from _population import (  # bench/ is on sys.path when run as a script
     place,
     transliterate,
 )
+from kindred.linkage.encoding import FIELDS
 
-HEADER = [
-    "id",
-    "given_name",
-    "family_name",
-    "birth_date",
-    "phone",
-    "email",
-    "street",
-    "postcode",
-    "city",
-    "country",
-    "national_id",
-]
+HEADER = ["id", *FIELDS]  # the persons CSV of kindred-duplicates/1, as encode reads it
 ROOT = Path(__file__).resolve().parent.parent
 KINDRED = [sys.executable, "-m", "kindred", "linkage"]
 ABBREVIATIONS = {"gade": "g.", "vej": "v.", "gatan": "g.", "katu": "k.", "вулиця": "вул."}
